@@ -1,0 +1,7 @@
+//! Reusable pieces of the interface: the page layout and small building
+//! blocks shared by pages.
+
+pub mod error_view;
+pub mod hydration;
+pub mod layout;
+pub mod page_header;

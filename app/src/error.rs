@@ -1,0 +1,187 @@
+//! The one error type that crosses the wire between server and browser.
+//!
+//! Server functions return `Result<T, AppError>`; components render it
+//! through an `ErrorBoundary`. Each variant carries only text that is safe
+//! to show a user: causes of internal failures are logged on the server at
+//! the boundary where they are converted, never serialised.
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+/// An error a user may see, with a stable machine-readable `kind`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum AppError {
+    /// The request itself was malformed (bad arguments, unknown encoding).
+    #[error("The request was not understood: {message}")]
+    BadRequest { message: String },
+    /// The caller is not signed in.
+    #[error("You need to sign in to do this.")]
+    Unauthenticated,
+    /// The caller is signed in but their role does not allow this.
+    #[error("You do not have permission to do this.")]
+    Forbidden,
+    /// The named thing does not exist, or is not visible to the caller.
+    #[error("{what} was not found.")]
+    NotFound { what: String },
+    /// Input failed validation; `field` names the form field when there is one.
+    #[error("{message}")]
+    Invalid {
+        field: Option<String>,
+        message: String,
+    },
+    /// The request conflicts with the current state (a duplicate name, a
+    /// deployment already in progress).
+    #[error("{message}")]
+    Conflict { message: String },
+    /// Too many attempts; the caller may retry after the given delay.
+    #[error("Too many attempts. Try again in {retry_after_secs} seconds.")]
+    RateLimited { retry_after_secs: u64 },
+    /// A dependency of the server (its database, a provider) is unreachable.
+    #[error("{service} is unavailable right now. Try again shortly.")]
+    Unavailable { service: String },
+    /// The browser could not reach the server or could not read its reply.
+    /// Only ever produced on the client side.
+    #[error("Could not reach the server: {message}")]
+    Network { message: String },
+    /// Anything else. The cause is in the server log, never in this value.
+    #[error("Something went wrong on the server. The error has been logged.")]
+    Internal,
+}
+
+impl AppError {
+    /// The HTTP status for this error: the single mapping used by server
+    /// functions, REST routes and server-rendered error pages alike.
+    pub fn status_code(&self) -> u16 {
+        match self {
+            AppError::BadRequest { .. } => 400,
+            AppError::Unauthenticated => 401,
+            AppError::Forbidden => 403,
+            AppError::NotFound { .. } => 404,
+            AppError::Conflict { .. } => 409,
+            AppError::Invalid { .. } => 422,
+            AppError::RateLimited { .. } => 429,
+            AppError::Internal => 500,
+            AppError::Network { .. } => 502,
+            AppError::Unavailable { .. } => 503,
+        }
+    }
+
+    /// A validation error tied to one form field.
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        AppError::Invalid {
+            field: Some(field.into()),
+            message: message.into(),
+        }
+    }
+
+    /// An internal failure: logs `cause` (with its source chain) on the server
+    /// and returns the opaque [`AppError::Internal`].
+    #[cfg(feature = "ssr")]
+    pub fn internal(cause: &(dyn std::error::Error + 'static)) -> Self {
+        tracing::error!(error.chain = %ErrorChain(cause), "internal error");
+        AppError::Internal
+    }
+}
+
+/// Formats an error and its sources as `outer: inner: innermost`.
+#[cfg(feature = "ssr")]
+struct ErrorChain<'a>(&'a (dyn std::error::Error + 'static));
+
+#[cfg(feature = "ssr")]
+impl std::fmt::Display for ErrorChain<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut source = self.0.source();
+        while let Some(cause) = source {
+            write!(f, ": {cause}")?;
+            source = cause.source();
+        }
+        Ok(())
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            // Raised on the server while decoding the caller's arguments.
+            ServerFnErrorErr::Args(message)
+            | ServerFnErrorErr::MissingArg(message)
+            | ServerFnErrorErr::UnsupportedRequestMethod(message) => {
+                AppError::BadRequest { message }
+            }
+            // Raised in the browser: the request never completed or the reply
+            // could not be read.
+            ServerFnErrorErr::Request(message)
+            | ServerFnErrorErr::Response(message)
+            | ServerFnErrorErr::Deserialization(message) => AppError::Network { message },
+            ServerFnErrorErr::Registration(_)
+            | ServerFnErrorErr::ServerError(_)
+            | ServerFnErrorErr::MiddlewareError(_)
+            | ServerFnErrorErr::Serialization(_) => AppError::Internal,
+        }
+    }
+}
+
+/// Sets the status of the server-rendered page being produced. Does nothing
+/// in the browser, where there is no response to set.
+pub fn set_page_status(_code: u16) {
+    #[cfg(feature = "ssr")]
+    if let (Some(options), Ok(code)) = (
+        leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
+        http::StatusCode::from_u16(_code),
+    ) {
+        options.set_status(code);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_serialise_with_a_stable_kind_tag() {
+        let json = serde_json::to_value(AppError::invalid("name", "Name is required."))
+            .expect("serialises");
+        assert_eq!(
+            json,
+            serde_json::json!({"kind": "invalid", "field": "name", "message": "Name is required."})
+        );
+        let back: AppError = serde_json::from_value(json).expect("deserialises");
+        assert_eq!(back, AppError::invalid("name", "Name is required."));
+    }
+
+    #[test]
+    fn internal_errors_carry_no_detail_on_the_wire() {
+        let json = serde_json::to_string(&AppError::Internal).expect("serialises");
+        assert_eq!(json, r#"{"kind":"internal"}"#);
+    }
+
+    #[test]
+    fn every_kind_maps_to_the_expected_status() {
+        let cases = [
+            (AppError::BadRequest { message: String::new() }, 400),
+            (AppError::Unauthenticated, 401),
+            (AppError::Forbidden, 403),
+            (AppError::NotFound { what: "Host".into() }, 404),
+            (AppError::Conflict { message: String::new() }, 409),
+            (AppError::invalid("f", "m"), 422),
+            (AppError::RateLimited { retry_after_secs: 3 }, 429),
+            (AppError::Internal, 500),
+            (AppError::Network { message: String::new() }, 502),
+            (AppError::Unavailable { service: "The database".into() }, 503),
+        ];
+        for (error, status) in cases {
+            assert_eq!(error.status_code(), status, "{error:?}");
+        }
+    }
+
+    #[test]
+    fn argument_decoding_failures_are_bad_requests() {
+        let error = AppError::from_server_fn_error(ServerFnErrorErr::Args("missing x".into()));
+        assert_eq!(error.status_code(), 400);
+    }
+}

@@ -1,0 +1,35 @@
+//! The route table: every page of the application and the layout around it.
+
+use leptos::prelude::*;
+use leptos_meta::{Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+use crate::components::layout::Layout;
+use crate::pages::{about::AboutPage, domain, home::HomePage, not_found::NotFoundPage};
+
+/// The root component, rendered on the server and hydrated in the browser.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+
+    view! {
+        <Stylesheet id="caveman-css" href="/pkg/caveman.css" />
+        <Title formatter=|page: String| format!("{page} · Caveman") />
+        <Router>
+            <Layout>
+                <Routes fallback=NotFoundPage>
+                    <Route path=path!("/") view=HomePage />
+                    <Route path=path!("/dashboards") view=domain::DashboardsPage />
+                    <Route path=path!("/services") view=domain::ServicesPage />
+                    <Route path=path!("/deployments") view=domain::DeploymentsPage />
+                    <Route path=path!("/hosts") view=domain::HostsPage />
+                    <Route path=path!("/sources") view=domain::SourcesPage />
+                    <Route path=path!("/probes") view=domain::ProbesPage />
+                    <Route path=path!("/settings") view=domain::SettingsPage />
+                    <Route path=path!("/about") view=AboutPage />
+                </Routes>
+            </Layout>
+        </Router>
+    }
+}

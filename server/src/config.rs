@@ -1,0 +1,395 @@
+//! Runtime configuration: an optional `caveman.toml`, overridden by
+//! environment variables, validated into typed settings before anything
+//! starts.
+//!
+//! Every setting has one key in the file and one environment variable. A
+//! bad value stops start-up with a single line naming both, so an operator
+//! can fix it without reading code.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use url::Url;
+
+/// The validated configuration of one `caveman` process.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Address the HTTP server listens on.
+    pub bind: SocketAddr,
+    /// Where the database lives.
+    pub database: DatabaseUrl,
+    /// Folder for the SQLite database and other local state.
+    pub data_dir: PathBuf,
+    /// The address users reach Caveman at (links in mail, cookie scope).
+    pub public_url: Url,
+    /// Whether session cookies carry the `Secure` attribute.
+    pub secure_cookies: bool,
+    /// Human-readable lines or one JSON object per line.
+    pub log_format: LogFormat,
+    /// A `tracing` env-filter directive, such as `info,sqlx=warn`.
+    pub log_filter: String,
+    /// Folder holding the built front end (`pkg/`, CSS, static assets).
+    pub site_root: PathBuf,
+}
+
+/// A database location, by engine.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl fmt::Debug for DatabaseUrl {
+    /// Never prints a PostgreSQL password.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DatabaseUrl::Sqlite(path) => write!(f, "Sqlite({})", path.display()),
+            DatabaseUrl::Postgres(url) => write!(f, "Postgres({})", redact_password(url)),
+        }
+    }
+}
+
+/// `postgres://user:secret@host/db` -> `postgres://user:***@host/db`.
+pub fn redact_password(url: &str) -> String {
+    match Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            // Cannot fail: a URL with a password has a host.
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        Ok(_) => url.to_string(),
+        Err(_) => "<unparseable url>".to_string(),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Why the configuration was refused. `Display` is the one line shown to
+/// the operator.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    ReadFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path} is not valid TOML: {message}")]
+    Syntax { path: PathBuf, message: String },
+    #[error("config file {path}: unknown setting `{key}` (known: {known})")]
+    UnknownKey {
+        path: PathBuf,
+        key: String,
+        known: String,
+    },
+    #[error("invalid setting `{key}` ({env}) = {value:?}: {reason}")]
+    Invalid {
+        key: &'static str,
+        env: &'static str,
+        value: String,
+        reason: String,
+    },
+}
+
+/// One setting: its key in `caveman.toml` and its environment variable.
+struct Setting {
+    key: &'static str,
+    env: &'static str,
+}
+
+const BIND: Setting = Setting { key: "bind", env: "CAVEMAN_BIND" };
+const DATABASE_URL: Setting = Setting { key: "database_url", env: "DATABASE_URL" };
+const DATA_DIR: Setting = Setting { key: "data_dir", env: "CAVEMAN_DATA_DIR" };
+const PUBLIC_URL: Setting = Setting { key: "public_url", env: "CAVEMAN_PUBLIC_URL" };
+const SECURE_COOKIES: Setting = Setting { key: "secure_cookies", env: "CAVEMAN_SECURE_COOKIES" };
+const LOG_FORMAT: Setting = Setting { key: "log_format", env: "CAVEMAN_LOG_FORMAT" };
+const LOG: Setting = Setting { key: "log", env: "CAVEMAN_LOG" };
+const SITE_ROOT: Setting = Setting { key: "site_root", env: "CAVEMAN_SITE_ROOT" };
+
+const ALL: [&Setting; 8] = [
+    &BIND,
+    &DATABASE_URL,
+    &DATA_DIR,
+    &PUBLIC_URL,
+    &SECURE_COOKIES,
+    &LOG_FORMAT,
+    &LOG,
+    &SITE_ROOT,
+];
+
+/// The name of the file read from the working directory when no
+/// `--config` is given.
+pub const DEFAULT_FILE: &str = "caveman.toml";
+
+/// Raw values gathered from the file and the environment, before
+/// validation. The environment wins over the file.
+struct Sources {
+    file: BTreeMap<String, String>,
+    env: Box<dyn Fn(&str) -> Option<String>>,
+}
+
+impl Sources {
+    fn get(&self, setting: &Setting) -> Option<String> {
+        (self.env)(setting.env)
+            .filter(|value| !value.is_empty())
+            .or_else(|| self.file.get(setting.key).cloned())
+    }
+
+    fn invalid(setting: &Setting, value: &str, reason: impl Into<String>) -> ConfigError {
+        ConfigError::Invalid {
+            key: setting.key,
+            env: setting.env,
+            value: if setting.key == DATABASE_URL.key {
+                redact_password(value)
+            } else {
+                value.to_string()
+            },
+            reason: reason.into(),
+        }
+    }
+}
+
+impl Config {
+    /// Loads the configuration of this process: `file` (or `caveman.toml`
+    /// in the working directory, when present) overridden by the process
+    /// environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let file = match file {
+            Some(path) => Some(read_file(path)?),
+            None if Path::new(DEFAULT_FILE).exists() => Some(read_file(Path::new(DEFAULT_FILE))?),
+            None => None,
+        };
+        Self::from_sources(file.unwrap_or_default(), |name| std::env::var(name).ok())
+    }
+
+    /// Builds a configuration from explicit file values and an environment
+    /// lookup; the seam the tests use.
+    pub fn from_sources(
+        file: BTreeMap<String, String>,
+        env: impl Fn(&str) -> Option<String> + 'static,
+    ) -> Result<Self, ConfigError> {
+        let sources = Sources { file, env: Box::new(env) };
+
+        let bind = match sources.get(&BIND) {
+            Some(value) => value.parse().map_err(|_| {
+                Sources::invalid(&BIND, &value, "expected an address and port like 127.0.0.1:3000")
+            })?,
+            None => SocketAddr::from(([127, 0, 0, 1], 3000)),
+        };
+
+        let data_dir = PathBuf::from(sources.get(&DATA_DIR).unwrap_or_else(|| "data".into()));
+
+        let database = match sources.get(&DATABASE_URL) {
+            Some(value) => parse_database_url(&value)
+                .map_err(|reason| Sources::invalid(&DATABASE_URL, &value, reason))?,
+            None => DatabaseUrl::Sqlite(data_dir.join("caveman.db")),
+        };
+
+        let public_url = match sources.get(&PUBLIC_URL) {
+            Some(value) => parse_public_url(&value)
+                .map_err(|reason| Sources::invalid(&PUBLIC_URL, &value, reason))?,
+            None => default_public_url(bind),
+        };
+
+        let secure_cookies = match sources.get(&SECURE_COOKIES) {
+            Some(value) => parse_bool(&value)
+                .ok_or_else(|| Sources::invalid(&SECURE_COOKIES, &value, "expected true or false"))?,
+            None => public_url.scheme() == "https",
+        };
+
+        let log_format = match sources.get(&LOG_FORMAT).as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(Sources::invalid(&LOG_FORMAT, other, "expected text or json"));
+            }
+        };
+
+        let log_filter = sources.get(&LOG).unwrap_or_else(|| "info".into());
+        if let Err(error) = tracing_subscriber::EnvFilter::builder().parse(&log_filter) {
+            return Err(Sources::invalid(&LOG, &log_filter, error.to_string()));
+        }
+
+        let site_root =
+            PathBuf::from(sources.get(&SITE_ROOT).unwrap_or_else(|| "target/site".into()));
+
+        Ok(Config {
+            bind,
+            database,
+            data_dir,
+            public_url,
+            secure_cookies,
+            log_format,
+            log_filter,
+            site_root,
+        })
+    }
+}
+
+fn read_file(path: &Path) -> Result<BTreeMap<String, String>, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::ReadFile {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse_file(path, &text)
+}
+
+/// Parses `caveman.toml`: a flat table of known keys with string, boolean
+/// or integer values.
+fn parse_file(path: &Path, text: &str) -> Result<BTreeMap<String, String>, ConfigError> {
+    let table: toml::Table = text.parse().map_err(|error: toml::de::Error| ConfigError::Syntax {
+        path: path.to_path_buf(),
+        message: error.message().to_string(),
+    })?;
+    let mut values = BTreeMap::new();
+    for (key, value) in table {
+        if !ALL.iter().any(|setting| setting.key == key) {
+            let known = ALL.iter().map(|s| s.key).collect::<Vec<_>>().join(", ");
+            return Err(ConfigError::UnknownKey { path: path.to_path_buf(), key, known });
+        }
+        let text = match value {
+            toml::Value::String(text) => text,
+            toml::Value::Boolean(flag) => flag.to_string(),
+            toml::Value::Integer(number) => number.to_string(),
+            other => {
+                return Err(ConfigError::Syntax {
+                    path: path.to_path_buf(),
+                    message: format!("`{key}` must be a string, boolean or number, not {}", other.type_str()),
+                });
+            }
+        };
+        values.insert(key, text);
+    }
+    Ok(values)
+}
+
+fn parse_database_url(value: &str) -> Result<DatabaseUrl, String> {
+    if let Some(rest) = value.strip_prefix("sqlite://").or_else(|| value.strip_prefix("sqlite:")) {
+        // Options after `?` are ours to set (WAL, foreign keys), not the URL's.
+        if rest.contains('?') {
+            return Err("SQLite options are set by Caveman; give only the file path".into());
+        }
+        if rest.is_empty() {
+            return Err("the SQLite URL names no file".into());
+        }
+        return Ok(DatabaseUrl::Sqlite(PathBuf::from(rest)));
+    }
+    if value.starts_with("postgres://") || value.starts_with("postgresql://") {
+        let parsed = Url::parse(value).map_err(|error| format!("not a valid URL: {error}"))?;
+        if parsed.host_str().is_none_or(str::is_empty) && !value.contains("host=") {
+            return Err("the PostgreSQL URL names no host".into());
+        }
+        return Ok(DatabaseUrl::Postgres(value.to_string()));
+    }
+    Err("expected a sqlite:// or postgres:// URL".into())
+}
+
+fn parse_public_url(value: &str) -> Result<Url, String> {
+    let url = Url::parse(value).map_err(|error| format!("not a valid URL: {error}"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err("expected an http:// or https:// URL".into());
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err("the public URL takes no query or fragment".into());
+    }
+    Ok(url)
+}
+
+fn default_public_url(bind: SocketAddr) -> Url {
+    let host = if bind.ip().is_unspecified() { "127.0.0.1".to_string() } else { bind.ip().to_string() };
+    let host = if bind.is_ipv6() && !bind.ip().is_unspecified() { format!("[{host}]") } else { host };
+    // Cannot fail: built from a valid address and port.
+    Url::parse(&format!("http://{host}:{}", bind.port())).unwrap_or_else(|_| unreachable!())
+}
+
+fn parse_bool(value: &str) -> Option<bool> {
+    match value.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Some(true),
+        "false" | "0" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(file: &[(&str, &str)], env: &[(&'static str, &'static str)]) -> Result<Config, ConfigError> {
+        let file = file.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let env: BTreeMap<&'static str, &'static str> = env.iter().copied().collect();
+        Config::from_sources(file, move |name| env.get(name).map(|v| v.to_string()))
+    }
+
+    #[test]
+    fn defaults_need_no_configuration_at_all() {
+        let config = config(&[], &[]).expect("defaults are valid");
+        assert_eq!(config.bind.to_string(), "127.0.0.1:3000");
+        assert_eq!(config.database, DatabaseUrl::Sqlite(PathBuf::from("data/caveman.db")));
+        assert_eq!(config.public_url.as_str(), "http://127.0.0.1:3000/");
+        assert!(!config.secure_cookies);
+        assert_eq!(config.log_format, LogFormat::Text);
+    }
+
+    #[test]
+    fn the_environment_overrides_the_file() {
+        let config = config(&[("bind", "127.0.0.1:4000")], &[("CAVEMAN_BIND", "127.0.0.1:5000")])
+            .expect("valid");
+        assert_eq!(config.bind.port(), 5000);
+    }
+
+    #[test]
+    fn an_https_public_url_turns_secure_cookies_on() {
+        let config = config(&[("public_url", "https://deploy.example.com")], &[]).expect("valid");
+        assert!(config.secure_cookies);
+    }
+
+    #[test]
+    fn a_bad_bind_address_names_the_setting_and_its_variable() {
+        let error = config(&[], &[("CAVEMAN_BIND", "localhost")]).expect_err("refused");
+        let line = error.to_string();
+        assert!(line.contains("`bind` (CAVEMAN_BIND)"), "{line}");
+        assert!(line.contains("\"localhost\""), "{line}");
+    }
+
+    #[test]
+    fn an_unknown_database_scheme_is_refused() {
+        let error = config(&[], &[("DATABASE_URL", "mysql://db/caveman")]).expect_err("refused");
+        assert!(error.to_string().contains("expected a sqlite:// or postgres:// URL"));
+    }
+
+    #[test]
+    fn a_refused_postgres_url_does_not_echo_its_password() {
+        let error = config(&[], &[("DATABASE_URL", "postgres://u:hunter2@/db")]).expect_err("no host");
+        let line = error.to_string();
+        assert!(!line.contains("hunter2"), "{line}");
+    }
+
+    #[test]
+    fn postgres_urls_are_redacted_in_debug_output() {
+        let url = DatabaseUrl::Postgres("postgres://caveman:hunter2@db:5432/caveman".into());
+        assert!(!format!("{url:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn an_invalid_log_filter_is_refused_at_start_up() {
+        let error = config(&[], &[("CAVEMAN_LOG", "info,=[")]).expect_err("refused");
+        assert!(error.to_string().contains("CAVEMAN_LOG"));
+    }
+
+    #[test]
+    fn unknown_keys_in_the_file_are_refused() {
+        let error = parse_file(Path::new("caveman.toml"), "bnid = \"127.0.0.1:1\"").expect_err("refused");
+        assert!(error.to_string().contains("unknown setting `bnid`"), "{error}");
+    }
+
+    #[test]
+    fn file_values_may_be_booleans() {
+        let file = parse_file(Path::new("caveman.toml"), "secure_cookies = true").expect("parses");
+        assert_eq!(file.get("secure_cookies").map(String::as_str), Some("true"));
+    }
+}

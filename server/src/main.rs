@@ -1,0 +1,72 @@
+//! `caveman`: the Caveman server binary.
+//!
+//! Run `caveman --help` for the subcommands. Configuration problems end the
+//! process with exit code 2 and one line on stderr naming the bad setting.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use server::cli::{Cli, Command};
+use server::config::Config;
+use server::{serve, telemetry};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+
+    let config = match Config::load(cli.config.as_deref()) {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("caveman: invalid configuration: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Err(error) = telemetry::init(config.log_format, &config.log_filter) {
+        eprintln!("caveman: cannot set up logging: {error}");
+        return ExitCode::from(2);
+    }
+
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("caveman: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+
+    let result = runtime.block_on(async {
+        match cli.command.unwrap_or(Command::Serve) {
+            Command::Serve => serve::run(config).await.map_err(|e| Box::new(e) as BoxError),
+            Command::Migrate => migrate(&config).await.map_err(|e| Box::new(e) as BoxError),
+        }
+    });
+
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!(error.chain = %chain(error.as_ref()), "caveman stopped with an error");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+async fn migrate(config: &Config) -> Result<(), server::db::DbError> {
+    let db = serve::open_database(config).await?;
+    let level = db.migration_level().await?;
+    tracing::info!(db.engine = db.engine().label(), db.migration = level.applied, "migrations applied");
+    db.close().await;
+    Ok(())
+}
+
+/// `outer: inner: innermost`, for the one line an operator reads.
+fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

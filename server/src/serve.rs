@@ -1,0 +1,125 @@
+//! Starting and stopping the application: open the database, migrate, bind,
+//! serve until a shutdown signal, then drain.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use leptos::config::{Env, LeptosOptions};
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+use crate::db::{Database, DbError};
+use crate::http::{self, AppState};
+use crate::system::System;
+
+/// Base name of the front end's generated files (`pkg/caveman.js`, ...).
+pub const OUTPUT_NAME: &str = "caveman";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(transparent)]
+    Database(#[from] DbError),
+    #[error("cannot listen on {addr}")]
+    Bind {
+        addr: std::net::SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("the HTTP server failed")]
+    Serve(#[source] std::io::Error),
+}
+
+/// Opens the database named by the configuration and brings its schema up
+/// to date.
+pub async fn open_database(config: &Config) -> Result<Database, DbError> {
+    let db = Database::connect(&config.database).await?;
+    db.migrate().await?;
+    Ok(db)
+}
+
+/// The Leptos options derived from our own configuration, so that running
+/// the server does not depend on cargo-leptos' environment variables.
+pub fn leptos_options(config: &Config) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name(OUTPUT_NAME)
+        .site_root(config.site_root.to_string_lossy().into_owned())
+        .site_pkg_dir("pkg")
+        .site_addr(config.bind)
+        .env(Env::PROD)
+        .build()
+}
+
+/// Builds the application state on an open database.
+pub fn app_state(config: &Config, db: Database) -> AppState {
+    let system = Arc::new(System::new(db.clone(), Instant::now()));
+    AppState { leptos: leptos_options(config), db, system }
+}
+
+/// Serves until SIGINT or SIGTERM, then finishes in-flight requests.
+pub async fn run(config: Config) -> Result<(), ServeError> {
+    warn_if_front_end_missing(&config);
+    let db = open_database(&config).await?;
+    let level = db.migration_level().await?;
+    tracing::info!(
+        db.engine = db.engine().label(),
+        db.migration = level.applied,
+        "database ready"
+    );
+
+    let listener = TcpListener::bind(config.bind)
+        .await
+        .map_err(|source| ServeError::Bind { addr: config.bind, source })?;
+    let router = http::router(app_state(&config, db.clone()));
+    tracing::info!(
+        addr = %config.bind,
+        public_url = %config.public_url,
+        "listening on http://{}",
+        config.bind
+    );
+
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(ServeError::Serve)?;
+    db.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn warn_if_front_end_missing(config: &Config) {
+    let loader = config.site_root.join("pkg").join(format!("{OUTPUT_NAME}.js"));
+    if !loader.exists() {
+        tracing::warn!(
+            site_root = %config.site_root.display(),
+            "front end not found: pages will render but stay inert; build it with `bash .dev/build.sh`"
+        );
+    }
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown requested, finishing in-flight requests");
+}

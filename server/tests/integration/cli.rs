@@ -1,0 +1,73 @@
+//! The `caveman` binary as an operator runs it.
+
+use std::process::Command;
+
+fn caveman() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_caveman"));
+    // Start from a clean slate: no settings leak in from the test runner.
+    for (name, _) in std::env::vars() {
+        if name.starts_with("CAVEMAN_") || name == "DATABASE_URL" {
+            command.env_remove(name);
+        }
+    }
+    command
+}
+
+#[test]
+fn help_lists_the_subcommands() {
+    let output = caveman().arg("--help").output().unwrap();
+
+    assert!(output.status.success());
+    let help = String::from_utf8(output.stdout).unwrap();
+    assert!(help.contains("serve"), "{help}");
+    assert!(help.contains("migrate"), "{help}");
+}
+
+#[test]
+fn invalid_configuration_stops_with_one_line_naming_the_setting() {
+    let dir = tempfile::tempdir().unwrap();
+
+    let output = caveman()
+        .current_dir(dir.path())
+        .arg("migrate")
+        .env("CAVEMAN_BIND", "not-an-address")
+        .output()
+        .unwrap();
+
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("CAVEMAN_BIND"), "{stderr}");
+}
+
+#[test]
+fn a_config_file_with_an_unknown_key_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("caveman.toml"), "databse_url = \"sqlite://x.db\"\n").unwrap();
+
+    let output = caveman().current_dir(dir.path()).arg("migrate").output().unwrap();
+
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("unknown setting `databse_url`"), "{stderr}");
+}
+
+#[test]
+fn migrate_creates_the_sqlite_database_in_the_data_folder() {
+    let dir = tempfile::tempdir().unwrap();
+
+    let output = caveman()
+        .current_dir(dir.path())
+        .arg("migrate")
+        .env("CAVEMAN_DATA_DIR", dir.path().join("state"))
+        .env("CAVEMAN_LOG_FORMAT", "json")
+        .output()
+        .unwrap();
+
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(dir.path().join("state/caveman.db").exists());
+    let logs = String::from_utf8(output.stdout).unwrap();
+    let line = logs.lines().find(|l| l.contains("migrations applied")).expect("a log line");
+    let event: serde_json::Value = serde_json::from_str(line).unwrap();
+    assert_eq!(event["db.engine"], "SQLite");
+}

@@ -1,0 +1,15 @@
+//! Integration tests of the whole server, one binary for all of them (one
+//! link instead of many). Each module mirrors a part of the HTTP surface.
+//!
+//! Persistence tests run on SQLite and on PostgreSQL; the test command
+//! provides the PostgreSQL server through CAVEMAN_TEST_POSTGRES_URL.
+
+#![allow(clippy::unwrap_used)]
+
+mod cli;
+mod database;
+mod health;
+mod middleware;
+mod pages;
+mod server_fns;
+mod support;

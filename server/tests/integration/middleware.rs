@@ -1,0 +1,73 @@
+//! What every response gets: request ids, security headers, body limits.
+
+use crate::support::{Engine, TestApp};
+
+#[tokio::test]
+async fn every_response_carries_a_fresh_request_id() {
+    let app = TestApp::spawn(Engine::Sqlite).await;
+
+    let first = app.get("/healthz").await;
+    let second = app.get("/healthz").await;
+
+    let id = |r: &reqwest::Response| r.headers()["x-request-id"].to_str().unwrap().to_string();
+    assert_eq!(id(&first).len(), 32);
+    assert_ne!(id(&first), id(&second));
+}
+
+#[tokio::test]
+async fn a_plain_caller_request_id_is_propagated() {
+    let app = TestApp::spawn(Engine::Sqlite).await;
+
+    let response = app
+        .client
+        .get(app.url("/healthz"))
+        .header("x-request-id", "trace-42.a_b")
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.headers()["x-request-id"], "trace-42.a_b");
+}
+
+#[tokio::test]
+async fn an_unsafe_caller_request_id_is_replaced() {
+    let app = TestApp::spawn(Engine::Sqlite).await;
+
+    let response = app
+        .client
+        .get(app.url("/healthz"))
+        .header("x-request-id", "x".repeat(200))
+        .send()
+        .await
+        .unwrap();
+
+    let id = response.headers()["x-request-id"].to_str().unwrap();
+    assert_eq!(id.len(), 32, "{id}");
+}
+
+#[tokio::test]
+async fn responses_forbid_framing_and_mime_sniffing() {
+    let app = TestApp::spawn(Engine::Sqlite).await;
+
+    let response = app.get("/").await;
+
+    assert_eq!(response.headers()["x-frame-options"], "DENY");
+    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(response.headers()["referrer-policy"], "same-origin");
+}
+
+#[tokio::test]
+async fn oversized_request_bodies_are_refused() {
+    let app = TestApp::spawn(Engine::Sqlite).await;
+
+    let response = app
+        .client
+        .post(app.url("/api/server_info"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(vec![b'a'; 2 * 1024 * 1024])
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), 413);
+}

@@ -1,0 +1,59 @@
+//! Server-rendered pages: the shell, navigation and the 404 page.
+
+use crate::support::{Engine, TestApp};
+
+#[tokio::test]
+async fn the_home_page_is_rendered_on_the_server() {
+    let app = TestApp::spawn(Engine::Sqlite).await;
+
+    let response = app.get("/").await;
+
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    let html = response.text().await.unwrap();
+    assert!(html.contains("<title>Overview · Caveman</title>"), "{html}");
+    for section in ["Dashboards", "Services", "Deployments", "Hosts", "Sources", "Probes", "Settings"] {
+        assert!(html.contains(&format!(">{section}</a>")), "nav lacks {section}");
+    }
+    assert!(html.contains("/pkg/caveman.js"), "hydration script missing");
+}
+
+#[tokio::test]
+async fn unbuilt_sections_say_so_instead_of_showing_data() {
+    let app = TestApp::spawn(Engine::Sqlite).await;
+
+    for path in ["/dashboards", "/services", "/deployments", "/hosts", "/sources", "/probes", "/settings"] {
+        let response = app.get(path).await;
+        assert_eq!(response.status(), 200, "{path}");
+        let html = response.text().await.unwrap();
+        assert!(html.contains("Not available yet"), "{path}");
+        assert!(html.contains("Nothing shown here is real data."), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_path_answers_404_with_the_not_found_page() {
+    let app = TestApp::spawn(Engine::Sqlite).await;
+
+    let response = app.get("/no/such/page").await;
+
+    assert_eq!(response.status(), 404);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("Page not found"), "{html}");
+    assert!(html.contains("/no/such/page"), "{html}");
+}
+
+#[tokio::test]
+async fn the_about_button_is_disabled_until_the_page_hydrates() {
+    let app = TestApp::spawn(Engine::Sqlite).await;
+
+    let html = app.get("/about").await.text().await.unwrap();
+
+    let button = html
+        .split("<button")
+        .nth(1)
+        .and_then(|rest| rest.split('>').next())
+        .expect("the About page has a button");
+    assert!(button.contains("data-testid=\"check-server\""), "{button}");
+    assert!(button.contains("disabled"), "{button}");
+}

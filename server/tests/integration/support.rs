@@ -1,0 +1,168 @@
+//! The integration-test harness: the whole application started in-process
+//! on a free port against a fresh database of either engine.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+
+use server::config::{Config, DatabaseUrl};
+use server::db::Database;
+use server::{http, serve};
+use tokio::net::TcpListener;
+
+/// The database engines every persistence test runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// Defines one `#[tokio::test]` per engine from an `async fn(Engine)`.
+#[macro_export]
+macro_rules! on_both_engines {
+    ($check:ident) => {
+        mod $check {
+            #[tokio::test]
+            async fn on_sqlite() {
+                super::$check($crate::support::Engine::Sqlite).await;
+            }
+
+            #[tokio::test]
+            async fn on_postgres() {
+                super::$check($crate::support::Engine::Postgres).await;
+            }
+        }
+    };
+}
+
+/// A running application and the fresh database behind it.
+pub struct TestApp {
+    pub base_url: String,
+    pub db: Database,
+    pub client: reqwest::Client,
+    pub config: Config,
+    _data_dir: tempfile::TempDir,
+    postgres: Option<PostgresDatabase>,
+}
+
+impl TestApp {
+    pub async fn spawn(engine: Engine) -> TestApp {
+        let data_dir = tempfile::tempdir().unwrap();
+        let postgres = match engine {
+            Engine::Sqlite => None,
+            Engine::Postgres => Some(PostgresDatabase::create().await),
+        };
+        let mut settings = BTreeMap::from([
+            ("data_dir".to_string(), data_dir.path().display().to_string()),
+            ("site_root".to_string(), data_dir.path().join("site").display().to_string()),
+        ]);
+        if let Some(postgres) = &postgres {
+            settings.insert("database_url".to_string(), postgres.url.clone());
+        }
+        let config = Config::from_sources(settings, |_| None).unwrap();
+
+        let db = serve::open_database(&config).await.unwrap();
+        let router = http::router(serve::app_state(&config, db.clone()));
+        let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, router).await });
+
+        TestApp {
+            base_url: format!("http://{addr}"),
+            db,
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            config,
+            _data_dir: data_dir,
+            postgres,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    /// Calls a server function the way the browser does (JSON-encoded
+    /// arguments in a POST body).
+    pub async fn call(&self, endpoint: &str, args: &str) -> reqwest::Response {
+        self.client
+            .post(self.url(&format!("/api/{endpoint}")))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("accept", "application/json")
+            .body(args.to_string())
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+/// The test PostgreSQL server; the test command starts one and sets this.
+pub fn postgres_admin_url() -> String {
+    std::env::var("CAVEMAN_TEST_POSTGRES_URL").unwrap_or_else(|_| {
+        panic!(
+            "CAVEMAN_TEST_POSTGRES_URL is not set: run the tests through `bash .dev/test.sh`, \
+             which starts a private PostgreSQL, or point it at a server you may create databases on"
+        )
+    })
+}
+
+/// A database created for one test and dropped when the test ends.
+pub struct PostgresDatabase {
+    pub url: String,
+    name: String,
+}
+
+impl PostgresDatabase {
+    pub async fn create() -> Self {
+        let admin_url = postgres_admin_url();
+        let name = format!("caveman_test_{}", uuid::Uuid::new_v4().simple());
+        let admin = sqlx::PgPool::connect(&admin_url).await.unwrap();
+        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin).await.unwrap();
+        admin.close().await;
+
+        let mut url = url::Url::parse(&admin_url).unwrap();
+        url.set_path(&name);
+        PostgresDatabase { url: url.to_string(), name }
+    }
+}
+
+impl Drop for PostgresDatabase {
+    fn drop(&mut self) {
+        // Drop runs outside any async context guarantee, so the clean-up
+        // gets its own thread and runtime. A failure only leaves a stray
+        // database in the throw-away test cluster.
+        let name = self.name.clone();
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            runtime.block_on(async {
+                if let Ok(admin) = sqlx::PgPool::connect(&postgres_admin_url()).await {
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(&admin)
+                        .await;
+                    admin.close().await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// Connects straight to a fresh database, without starting the server.
+pub async fn fresh_database(engine: Engine) -> (Database, Option<PostgresDatabase>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let (url, postgres) = match engine {
+        Engine::Sqlite => (DatabaseUrl::Sqlite(dir.path().join("caveman.db")), None),
+        Engine::Postgres => {
+            let postgres = PostgresDatabase::create().await;
+            (DatabaseUrl::Postgres(postgres.url.clone()), Some(postgres))
+        }
+    };
+    (Database::connect(&url).await.unwrap(), postgres, dir)
+}
