@@ -1,1 +1,194 @@
+//! Harness for Caveman's browser tests: the built `caveman` binary on a free
+//! port against a fresh SQLite database, and headless Chromium driven over
+//! WebDriver by Debian's chromedriver.
+//!
+//! The tests expect a built server and front end; `bash .dev/test.sh` builds
+//! both before running them. `CAVEMAN_BIN` and `CAVEMAN_SITE_ROOT` point at
+//! other builds, `CHROMEDRIVER` and `CHROMIUM` at other browser binaries.
 
+use std::future::Future;
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder};
+use hyper_util::client::legacy::connect::HttpConnector;
+use tokio::process::{Child, Command};
+
+/// How long a server or browser may take to become ready.
+const START_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a page may take to show what a test waits for.
+pub const UI_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// The workspace's target directory.
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"))
+}
+
+/// A port on 127.0.0.1 that was free a moment ago.
+pub fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
+    listener.local_addr().expect("local address").port()
+}
+
+/// Polls `check` until it yields `Some`, or panics with `what` after `timeout`.
+pub async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(Instant::now() < deadline, "timed out after {timeout:?} waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A running `caveman serve`, stopped when dropped.
+#[derive(Debug)]
+pub struct Server {
+    pub base_url: String,
+    child: Child,
+    data_dir: tempfile::TempDir,
+}
+
+impl Server {
+    pub async fn start() -> Server {
+        let binary = std::env::var_os("CAVEMAN_BIN")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| target_dir().join("debug/caveman"));
+        let site_root = std::env::var_os("CAVEMAN_SITE_ROOT")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| target_dir().join("site"));
+        assert!(binary.exists(), "no server at {}: build it first", binary.display());
+        assert!(
+            site_root.join("pkg/caveman.js").exists(),
+            "no front end in {}: run `bash .dev/build.sh site`",
+            site_root.display()
+        );
+
+        let data_dir = tempfile::tempdir().expect("temporary data folder");
+        let log = std::fs::File::create(data_dir.path().join("server.log")).expect("log file");
+        let addr = SocketAddr::from(([127, 0, 0, 1], free_port()));
+        let mut command = Command::new(&binary);
+        for (name, _) in std::env::vars() {
+            if name.starts_with("CAVEMAN_") || name == "DATABASE_URL" {
+                command.env_remove(name);
+            }
+        }
+        let child = command
+            .arg("serve")
+            .current_dir(data_dir.path())
+            .env("CAVEMAN_BIND", addr.to_string())
+            .env("CAVEMAN_DATA_DIR", data_dir.path())
+            .env("CAVEMAN_SITE_ROOT", &site_root)
+            .stdout(log.try_clone().expect("log handle"))
+            .stderr(log)
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start caveman");
+
+        let mut server = Server { base_url: format!("http://{addr}"), child, data_dir };
+        server.wait_ready().await;
+        server
+    }
+
+    async fn wait_ready(&mut self) {
+        let client = reqwest::Client::new();
+        let url = self.url("/readyz");
+        let deadline = Instant::now() + START_TIMEOUT;
+        loop {
+            if let Ok(response) = client.get(&url).send().await
+                && response.status() == 200
+            {
+                return;
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("caveman exited with {status} before it was ready:\n{}", self.log());
+            }
+            assert!(Instant::now() < deadline, "caveman was not ready in time:\n{}", self.log());
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    /// Everything the server has logged so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.data_dir.path().join("server.log")).unwrap_or_default()
+    }
+}
+
+/// A headless Chromium session, with the chromedriver that drives it.
+#[derive(Debug)]
+pub struct Browser {
+    pub client: Client,
+    driver: Child,
+    profile: tempfile::TempDir,
+}
+
+impl Browser {
+    pub async fn start() -> Browser {
+        let chromedriver = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+        let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        let port = free_port();
+        let driver = Command::new(&chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {chromedriver}: {e} (bash .dev/setup.sh installs it)"));
+        eventually("chromedriver to listen", START_TIMEOUT, || async move {
+            TcpStream::connect(("127.0.0.1", port)).ok().map(|_| ())
+        })
+        .await;
+
+        let profile = tempfile::tempdir().expect("browser profile folder");
+        let capabilities = serde_json::json!({
+            "goog:chromeOptions": {
+                "binary": chromium,
+                "args": [
+                    "--headless=new",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-dev-shm-usage",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--no-first-run",
+                    "--enable-logging",
+                    "--v=0",
+                    "--window-size=1280,900",
+                    format!("--user-data-dir={}", profile.path().display()),
+                ],
+            }
+        });
+        let serde_json::Value::Object(capabilities) = capabilities else { unreachable!() };
+        let client = ClientBuilder::new(HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .expect("open a WebDriver session");
+        Browser { client, driver, profile }
+    }
+
+    /// What the page printed to the browser console, for failure reports.
+    pub fn console_log(&self) -> String {
+        std::fs::read_to_string(self.profile.path().join("chrome_debug.log")).unwrap_or_default()
+    }
+
+    /// Ends the WebDriver session, which also quits Chromium.
+    pub async fn close(mut self) {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill().await;
+    }
+}
