@@ -30,4 +30,14 @@ caveman_step "starting a private PostgreSQL for the tests"
 caveman_postgres_start
 
 caveman_step "tests: unit, integration (SQLite and PostgreSQL) and browser"
-cargo test -p app -p server -p end2end --features app/ssr
+log="$CARGO_TARGET_DIR/test-output.log"
+set +e
+cargo test -p app -p server -p end2end --features app/ssr 2>&1 | tee "$log"
+status="${PIPESTATUS[0]}"
+set -e
+
+# One closing line over all test binaries (cargo prints one per binary,
+# and the last is often an empty doc-test run).
+awk '/^test result:/ { passed += $4; failed += $6 }
+     END { printf "summary: %d passed, %d failed\n", passed, failed }' "$log"
+exit "$status"

@@ -163,16 +163,46 @@ mod tests {
     #[test]
     fn every_kind_maps_to_the_expected_status() {
         let cases = [
-            (AppError::BadRequest { message: String::new() }, 400),
+            (
+                AppError::BadRequest {
+                    message: String::new(),
+                },
+                400,
+            ),
             (AppError::Unauthenticated, 401),
             (AppError::Forbidden, 403),
-            (AppError::NotFound { what: "Host".into() }, 404),
-            (AppError::Conflict { message: String::new() }, 409),
+            (
+                AppError::NotFound {
+                    what: "Host".into(),
+                },
+                404,
+            ),
+            (
+                AppError::Conflict {
+                    message: String::new(),
+                },
+                409,
+            ),
             (AppError::invalid("f", "m"), 422),
-            (AppError::RateLimited { retry_after_secs: 3 }, 429),
+            (
+                AppError::RateLimited {
+                    retry_after_secs: 3,
+                },
+                429,
+            ),
             (AppError::Internal, 500),
-            (AppError::Network { message: String::new() }, 502),
-            (AppError::Unavailable { service: "The database".into() }, 503),
+            (
+                AppError::Network {
+                    message: String::new(),
+                },
+                502,
+            ),
+            (
+                AppError::Unavailable {
+                    service: "The database".into(),
+                },
+                503,
+            ),
         ];
         for (error, status) in cases {
             assert_eq!(error.status_code(), status, "{error:?}");

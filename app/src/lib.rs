@@ -10,6 +10,8 @@ pub mod components;
 pub mod error;
 pub mod pages;
 pub mod routes;
+#[cfg(feature = "ssr")]
+pub mod services;
 pub mod system;
 
 pub use error::AppError;

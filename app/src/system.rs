@@ -63,6 +63,7 @@ pub trait SystemService: Send + Sync + 'static {
 /// with the accounts issue, which must move this behind sign-in.
 #[server(name = ServerInfoFn, prefix = "/api", endpoint = "server_info")]
 pub async fn server_info() -> Result<ServerInfo, AppError> {
-    let system = use_context::<std::sync::Arc<dyn SystemService>>().ok_or(AppError::Internal)?;
-    system.server_info().await
+    crate::services::service::<dyn SystemService>()?
+        .server_info()
+        .await
 }

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use fantoccini::{Client, ClientBuilder};
+use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use tokio::process::{Child, Command};
 
@@ -45,7 +45,10 @@ where
         if let Some(value) = check().await {
             return value;
         }
-        assert!(Instant::now() < deadline, "timed out after {timeout:?} waiting for {what}");
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -66,7 +69,11 @@ impl Server {
         let site_root = std::env::var_os("CAVEMAN_SITE_ROOT")
             .map(PathBuf::from)
             .unwrap_or_else(|| target_dir().join("site"));
-        assert!(binary.exists(), "no server at {}: build it first", binary.display());
+        assert!(
+            binary.exists(),
+            "no server at {}: build it first",
+            binary.display()
+        );
         assert!(
             site_root.join("pkg/caveman.js").exists(),
             "no front end in {}: run `bash .dev/build.sh site`",
@@ -94,7 +101,11 @@ impl Server {
             .spawn()
             .expect("start caveman");
 
-        let mut server = Server { base_url: format!("http://{addr}"), child, data_dir };
+        let mut server = Server {
+            base_url: format!("http://{addr}"),
+            child,
+            data_dir,
+        };
         server.wait_ready().await;
         server
     }
@@ -110,9 +121,16 @@ impl Server {
                 return;
             }
             if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("caveman exited with {status} before it was ready:\n{}", self.log());
+                panic!(
+                    "caveman exited with {status} before it was ready:\n{}",
+                    self.log()
+                );
             }
-            assert!(Instant::now() < deadline, "caveman was not ready in time:\n{}", self.log());
+            assert!(
+                Instant::now() < deadline,
+                "caveman was not ready in time:\n{}",
+                self.log()
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
@@ -146,7 +164,9 @@ impl Browser {
             .stderr(Stdio::null())
             .kill_on_drop(true)
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {chromedriver}: {e} (bash .dev/setup.sh installs it)"));
+            .unwrap_or_else(|e| {
+                panic!("cannot start {chromedriver}: {e} (bash .dev/setup.sh installs it)")
+            });
         eventually("chromedriver to listen", START_TIMEOUT, || async move {
             TcpStream::connect(("127.0.0.1", port)).ok().map(|_| ())
         })
@@ -172,13 +192,36 @@ impl Browser {
                 ],
             }
         });
-        let serde_json::Value::Object(capabilities) = capabilities else { unreachable!() };
+        let serde_json::Value::Object(capabilities) = capabilities else {
+            unreachable!()
+        };
         let client = ClientBuilder::new(HttpConnector::new())
             .capabilities(capabilities)
             .connect(&format!("http://127.0.0.1:{port}"))
             .await
             .expect("open a WebDriver session");
-        Browser { client, driver, profile }
+        Browser {
+            client,
+            driver,
+            profile,
+        }
+    }
+
+    /// Opens `url` and waits until the WebAssembly front end has hydrated
+    /// it. Pages mark this themselves: the About page's check button is
+    /// rendered disabled on the server and enabled only by the hydrated
+    /// component, so this goes through `/about` when `url` is elsewhere.
+    pub async fn open_hydrated(&self, url: &str) {
+        self.client.goto(url).await.expect("open the page");
+        eventually("the page to hydrate", UI_TIMEOUT, || async {
+            let button = self
+                .client
+                .find(Locator::Css("[data-testid=check-server]"))
+                .await
+                .ok()?;
+            button.is_enabled().await.ok().filter(|enabled| *enabled)
+        })
+        .await;
     }
 
     /// What the page printed to the browser console, for failure reports.

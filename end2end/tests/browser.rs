@@ -3,6 +3,8 @@
 use end2end::{Browser, Server, UI_TIMEOUT, eventually};
 use fantoccini::Locator;
 
+const CHECK_BUTTON: Locator<'static> = Locator::Css("[data-testid=check-server]");
+
 #[tokio::test]
 async fn pages_are_rendered_on_the_server_before_any_script_runs() {
     let server = Server::start().await;
@@ -20,20 +22,14 @@ async fn pages_are_rendered_on_the_server_before_any_script_runs() {
 async fn the_page_becomes_interactive_once_the_webassembly_hydrates_it() {
     let server = Server::start().await;
     let browser = Browser::start().await;
-    let client = &browser.client;
 
-    client.goto(&server.url("/about")).await.expect("open /about");
-    let button = client.find(Locator::Css("[data-testid=check-server]")).await.expect("button");
+    // The server renders the button disabled; only the hydrated component
+    // enables it (the HTML side is asserted in the server's page tests).
+    browser.open_hydrated(&server.url("/about")).await;
 
-    // Server-rendered HTML ships the button disabled; only the hydrated
-    // component enables it.
-    eventually("the check button to be enabled by hydration", UI_TIMEOUT, || {
-        let button = button.clone();
-        async move { button.is_enabled().await.ok().filter(|enabled| *enabled) }
-    })
-    .await;
-    assert_eq!(button.text().await.expect("label"), "Check server", "{}", browser.console_log());
-
+    let button = browser.client.find(CHECK_BUTTON).await.expect("button");
+    let label = button.text().await.expect("label");
+    assert_eq!(label, "Check server", "{}", browser.console_log());
     browser.close().await;
 }
 
@@ -41,16 +37,16 @@ async fn the_page_becomes_interactive_once_the_webassembly_hydrates_it() {
 async fn checking_the_server_shows_its_database_and_migration_level() {
     let server = Server::start().await;
     let browser = Browser::start().await;
-    let client = &browser.client;
+    browser.open_hydrated(&server.url("/about")).await;
 
-    client.goto(&server.url("/about")).await.expect("open /about");
-    let button = client.find(Locator::Css("[data-testid=check-server]")).await.expect("button");
-    eventually("hydration", UI_TIMEOUT, || {
-        let button = button.clone();
-        async move { button.is_enabled().await.ok().filter(|enabled| *enabled) }
-    })
-    .await;
-    button.click().await.expect("click");
+    let client = &browser.client;
+    client
+        .find(CHECK_BUTTON)
+        .await
+        .expect("button")
+        .click()
+        .await
+        .expect("click");
 
     let facts = client
         .wait()
@@ -58,13 +54,17 @@ async fn checking_the_server_shows_its_database_and_migration_level() {
         .for_element(Locator::Css("[data-testid=server-facts]"))
         .await
         .unwrap_or_else(|e| panic!("no server facts: {e}\n{}", browser.console_log()));
-    let database = facts.find(Locator::Css("[data-testid=server-database]")).await.expect("database");
-    let migrations = facts.find(Locator::Css("[data-testid=server-migrations]")).await.expect("level");
-    let version = facts.find(Locator::Css("[data-testid=server-version]")).await.expect("version");
-    assert_eq!(database.text().await.expect("text"), "SQLite");
-    assert!(migrations.text().await.expect("text").ends_with("(up to date)"));
-    assert_eq!(version.text().await.expect("text"), env!("CARGO_PKG_VERSION"));
-
+    let fact = |name: &'static str| {
+        let facts = facts.clone();
+        async move {
+            let selector = format!("[data-testid=server-{name}]");
+            let element = facts.find(Locator::Css(&selector)).await.expect(name);
+            element.text().await.expect("text")
+        }
+    };
+    assert_eq!(fact("database").await, "SQLite");
+    assert!(fact("migrations").await.ends_with("(up to date)"));
+    assert_eq!(fact("version").await, env!("CARGO_PKG_VERSION"));
     browser.close().await;
 }
 
@@ -72,47 +72,66 @@ async fn checking_the_server_shows_its_database_and_migration_level() {
 async fn navigation_after_hydration_stays_in_the_page() {
     let server = Server::start().await;
     let browser = Browser::start().await;
+    browser.open_hydrated(&server.url("/about")).await;
     let client = &browser.client;
-
-    client.goto(&server.url("/about")).await.expect("open /about");
-    eventually("hydration", UI_TIMEOUT, || async {
-        let button = client.find(Locator::Css("[data-testid=check-server]")).await.ok()?;
-        button.is_enabled().await.ok().filter(|enabled| *enabled)
-    })
-    .await;
     // A marker on `window` survives only if the router swaps the content
     // without a full page load.
-    client.execute("window.__caveman_marker = 1", vec![]).await.expect("set marker");
+    client
+        .execute("window.__caveman_marker = 1", vec![])
+        .await
+        .expect("set marker");
 
-    client.find(Locator::LinkText("Hosts")).await.expect("Hosts link").click().await.expect("click");
+    let hosts = client
+        .find(Locator::LinkText("Hosts"))
+        .await
+        .expect("Hosts link");
+    hosts.click().await.expect("click");
 
-    let heading = eventually("the Hosts page", UI_TIMEOUT, || async {
-        let heading = client.find(Locator::Css("h1")).await.ok()?.text().await.ok()?;
-        (heading == "Hosts").then_some(heading)
+    eventually("the Hosts page", UI_TIMEOUT, || async {
+        let heading = client
+            .find(Locator::Css("h1"))
+            .await
+            .ok()?
+            .text()
+            .await
+            .ok()?;
+        (heading == "Hosts").then_some(())
     })
     .await;
-    assert_eq!(heading, "Hosts");
-    let marker = client.execute("return window.__caveman_marker", vec![]).await.expect("marker");
-    assert_eq!(marker, serde_json::json!(1), "the page reloaded instead of routing");
+    let marker = client
+        .execute("return window.__caveman_marker", vec![])
+        .await
+        .expect("marker");
+    assert_eq!(
+        marker,
+        serde_json::json!(1),
+        "the page reloaded instead of routing"
+    );
     assert_eq!(client.current_url().await.expect("url").path(), "/hosts");
-
     browser.close().await;
 }
 
 #[tokio::test]
 async fn an_unknown_address_shows_the_not_found_page() {
     let server = Server::start().await;
-    let status = reqwest::get(server.url("/nowhere")).await.expect("GET").status();
+    let status = reqwest::get(server.url("/nowhere"))
+        .await
+        .expect("GET")
+        .status();
     assert_eq!(status, 404);
 
     let browser = Browser::start().await;
     let client = &browser.client;
-    client.goto(&server.url("/nowhere")).await.expect("open /nowhere");
+    client
+        .goto(&server.url("/nowhere"))
+        .await
+        .expect("open /nowhere");
 
     let heading = client.find(Locator::Css("h1")).await.expect("heading");
     assert_eq!(heading.text().await.expect("text"), "Page not found");
-    let title = client.title().await.expect("title");
-    assert_eq!(title, "Page not found · Caveman");
-
+    assert_eq!(
+        client.title().await.expect("title"),
+        "Page not found · Caveman"
+    );
     browser.close().await;
 }

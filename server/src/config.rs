@@ -102,14 +102,18 @@ struct Setting {
     env: &'static str,
 }
 
-const BIND: Setting = Setting { key: "bind", env: "CAVEMAN_BIND" };
-const DATABASE_URL: Setting = Setting { key: "database_url", env: "DATABASE_URL" };
-const DATA_DIR: Setting = Setting { key: "data_dir", env: "CAVEMAN_DATA_DIR" };
-const PUBLIC_URL: Setting = Setting { key: "public_url", env: "CAVEMAN_PUBLIC_URL" };
-const SECURE_COOKIES: Setting = Setting { key: "secure_cookies", env: "CAVEMAN_SECURE_COOKIES" };
-const LOG_FORMAT: Setting = Setting { key: "log_format", env: "CAVEMAN_LOG_FORMAT" };
-const LOG: Setting = Setting { key: "log", env: "CAVEMAN_LOG" };
-const SITE_ROOT: Setting = Setting { key: "site_root", env: "CAVEMAN_SITE_ROOT" };
+const fn setting(key: &'static str, env: &'static str) -> Setting {
+    Setting { key, env }
+}
+
+const BIND: Setting = setting("bind", "CAVEMAN_BIND");
+const DATABASE_URL: Setting = setting("database_url", "DATABASE_URL");
+const DATA_DIR: Setting = setting("data_dir", "CAVEMAN_DATA_DIR");
+const PUBLIC_URL: Setting = setting("public_url", "CAVEMAN_PUBLIC_URL");
+const SECURE_COOKIES: Setting = setting("secure_cookies", "CAVEMAN_SECURE_COOKIES");
+const LOG_FORMAT: Setting = setting("log_format", "CAVEMAN_LOG_FORMAT");
+const LOG: Setting = setting("log", "CAVEMAN_LOG");
+const SITE_ROOT: Setting = setting("site_root", "CAVEMAN_SITE_ROOT");
 
 const ALL: [&Setting; 8] = [
     &BIND,
@@ -130,8 +134,12 @@ pub const DEFAULT_FILE: &str = "caveman.toml";
 /// validation. The environment wins over the file.
 struct Sources {
     file: BTreeMap<String, String>,
-    env: Box<dyn Fn(&str) -> Option<String>>,
+    env: EnvLookup,
 }
+
+/// Reads one environment variable; the process environment in production,
+/// a fixed map in tests.
+type EnvLookup = Box<dyn Fn(&str) -> Option<String>>;
 
 impl Sources {
     fn get(&self, setting: &Setting) -> Option<String> {
@@ -173,11 +181,18 @@ impl Config {
         file: BTreeMap<String, String>,
         env: impl Fn(&str) -> Option<String> + 'static,
     ) -> Result<Self, ConfigError> {
-        let sources = Sources { file, env: Box::new(env) };
+        let sources = Sources {
+            file,
+            env: Box::new(env),
+        };
 
         let bind = match sources.get(&BIND) {
             Some(value) => value.parse().map_err(|_| {
-                Sources::invalid(&BIND, &value, "expected an address and port like 127.0.0.1:3000")
+                Sources::invalid(
+                    &BIND,
+                    &value,
+                    "expected an address and port like 127.0.0.1:3000",
+                )
             })?,
             None => SocketAddr::from(([127, 0, 0, 1], 3000)),
         };
@@ -197,8 +212,9 @@ impl Config {
         };
 
         let secure_cookies = match sources.get(&SECURE_COOKIES) {
-            Some(value) => parse_bool(&value)
-                .ok_or_else(|| Sources::invalid(&SECURE_COOKIES, &value, "expected true or false"))?,
+            Some(value) => parse_bool(&value).ok_or_else(|| {
+                Sources::invalid(&SECURE_COOKIES, &value, "expected true or false")
+            })?,
             None => public_url.scheme() == "https",
         };
 
@@ -206,7 +222,11 @@ impl Config {
             None | Some("text") => LogFormat::Text,
             Some("json") => LogFormat::Json,
             Some(other) => {
-                return Err(Sources::invalid(&LOG_FORMAT, other, "expected text or json"));
+                return Err(Sources::invalid(
+                    &LOG_FORMAT,
+                    other,
+                    "expected text or json",
+                ));
             }
         };
 
@@ -215,8 +235,11 @@ impl Config {
             return Err(Sources::invalid(&LOG, &log_filter, error.to_string()));
         }
 
-        let site_root =
-            PathBuf::from(sources.get(&SITE_ROOT).unwrap_or_else(|| "target/site".into()));
+        let site_root = PathBuf::from(
+            sources
+                .get(&SITE_ROOT)
+                .unwrap_or_else(|| "target/site".into()),
+        );
 
         Ok(Config {
             bind,
@@ -242,15 +265,21 @@ fn read_file(path: &Path) -> Result<BTreeMap<String, String>, ConfigError> {
 /// Parses `caveman.toml`: a flat table of known keys with string, boolean
 /// or integer values.
 fn parse_file(path: &Path, text: &str) -> Result<BTreeMap<String, String>, ConfigError> {
-    let table: toml::Table = text.parse().map_err(|error: toml::de::Error| ConfigError::Syntax {
-        path: path.to_path_buf(),
-        message: error.message().to_string(),
-    })?;
+    let table: toml::Table =
+        text.parse()
+            .map_err(|error: toml::de::Error| ConfigError::Syntax {
+                path: path.to_path_buf(),
+                message: error.message().to_string(),
+            })?;
     let mut values = BTreeMap::new();
     for (key, value) in table {
         if !ALL.iter().any(|setting| setting.key == key) {
             let known = ALL.iter().map(|s| s.key).collect::<Vec<_>>().join(", ");
-            return Err(ConfigError::UnknownKey { path: path.to_path_buf(), key, known });
+            return Err(ConfigError::UnknownKey {
+                path: path.to_path_buf(),
+                key,
+                known,
+            });
         }
         let text = match value {
             toml::Value::String(text) => text,
@@ -259,7 +288,10 @@ fn parse_file(path: &Path, text: &str) -> Result<BTreeMap<String, String>, Confi
             other => {
                 return Err(ConfigError::Syntax {
                     path: path.to_path_buf(),
-                    message: format!("`{key}` must be a string, boolean or number, not {}", other.type_str()),
+                    message: format!(
+                        "`{key}` must be a string, boolean or number, not {}",
+                        other.type_str()
+                    ),
                 });
             }
         };
@@ -269,7 +301,10 @@ fn parse_file(path: &Path, text: &str) -> Result<BTreeMap<String, String>, Confi
 }
 
 fn parse_database_url(value: &str) -> Result<DatabaseUrl, String> {
-    if let Some(rest) = value.strip_prefix("sqlite://").or_else(|| value.strip_prefix("sqlite:")) {
+    if let Some(rest) = value
+        .strip_prefix("sqlite://")
+        .or_else(|| value.strip_prefix("sqlite:"))
+    {
         // Options after `?` are ours to set (WAL, foreign keys), not the URL's.
         if rest.contains('?') {
             return Err("SQLite options are set by Caveman; give only the file path".into());
@@ -301,8 +336,16 @@ fn parse_public_url(value: &str) -> Result<Url, String> {
 }
 
 fn default_public_url(bind: SocketAddr) -> Url {
-    let host = if bind.ip().is_unspecified() { "127.0.0.1".to_string() } else { bind.ip().to_string() };
-    let host = if bind.is_ipv6() && !bind.ip().is_unspecified() { format!("[{host}]") } else { host };
+    let host = if bind.ip().is_unspecified() {
+        "127.0.0.1".to_string()
+    } else {
+        bind.ip().to_string()
+    };
+    let host = if bind.is_ipv6() && !bind.ip().is_unspecified() {
+        format!("[{host}]")
+    } else {
+        host
+    };
     // Cannot fail: built from a valid address and port.
     Url::parse(&format!("http://{host}:{}", bind.port())).unwrap_or_else(|_| unreachable!())
 }
@@ -319,8 +362,14 @@ fn parse_bool(value: &str) -> Option<bool> {
 mod tests {
     use super::*;
 
-    fn config(file: &[(&str, &str)], env: &[(&'static str, &'static str)]) -> Result<Config, ConfigError> {
-        let file = file.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    fn config(
+        file: &[(&str, &str)],
+        env: &[(&'static str, &'static str)],
+    ) -> Result<Config, ConfigError> {
+        let file = file
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         let env: BTreeMap<&'static str, &'static str> = env.iter().copied().collect();
         Config::from_sources(file, move |name| env.get(name).map(|v| v.to_string()))
     }
@@ -329,7 +378,10 @@ mod tests {
     fn defaults_need_no_configuration_at_all() {
         let config = config(&[], &[]).expect("defaults are valid");
         assert_eq!(config.bind.to_string(), "127.0.0.1:3000");
-        assert_eq!(config.database, DatabaseUrl::Sqlite(PathBuf::from("data/caveman.db")));
+        assert_eq!(
+            config.database,
+            DatabaseUrl::Sqlite(PathBuf::from("data/caveman.db"))
+        );
         assert_eq!(config.public_url.as_str(), "http://127.0.0.1:3000/");
         assert!(!config.secure_cookies);
         assert_eq!(config.log_format, LogFormat::Text);
@@ -337,8 +389,11 @@ mod tests {
 
     #[test]
     fn the_environment_overrides_the_file() {
-        let config = config(&[("bind", "127.0.0.1:4000")], &[("CAVEMAN_BIND", "127.0.0.1:5000")])
-            .expect("valid");
+        let config = config(
+            &[("bind", "127.0.0.1:4000")],
+            &[("CAVEMAN_BIND", "127.0.0.1:5000")],
+        )
+        .expect("valid");
         assert_eq!(config.bind.port(), 5000);
     }
 
@@ -359,12 +414,17 @@ mod tests {
     #[test]
     fn an_unknown_database_scheme_is_refused() {
         let error = config(&[], &[("DATABASE_URL", "mysql://db/caveman")]).expect_err("refused");
-        assert!(error.to_string().contains("expected a sqlite:// or postgres:// URL"));
+        assert!(
+            error
+                .to_string()
+                .contains("expected a sqlite:// or postgres:// URL")
+        );
     }
 
     #[test]
     fn a_refused_postgres_url_does_not_echo_its_password() {
-        let error = config(&[], &[("DATABASE_URL", "postgres://u:hunter2@/db")]).expect_err("no host");
+        let error =
+            config(&[], &[("DATABASE_URL", "postgres://u:hunter2@/db")]).expect_err("no host");
         let line = error.to_string();
         assert!(!line.contains("hunter2"), "{line}");
     }
@@ -383,8 +443,12 @@ mod tests {
 
     #[test]
     fn unknown_keys_in_the_file_are_refused() {
-        let error = parse_file(Path::new("caveman.toml"), "bnid = \"127.0.0.1:1\"").expect_err("refused");
-        assert!(error.to_string().contains("unknown setting `bnid`"), "{error}");
+        let error =
+            parse_file(Path::new("caveman.toml"), "bnid = \"127.0.0.1:1\"").expect_err("refused");
+        assert!(
+            error.to_string().contains("unknown setting `bnid`"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -12,7 +12,9 @@ use std::time::Duration;
 use app::system::{DatabaseEngine, MigrationLevel};
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 
 use crate::config::DatabaseUrl;
 
@@ -23,6 +25,18 @@ static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long SQLite waits on a locked database before failing a statement.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Evaluates `$body` with `$pool` bound to whichever pool `$db` holds: for
+/// statements whose SQL is the same on both engines. The body is compiled
+/// once per engine, so it may use engine-specific types through inference.
+macro_rules! with_pool {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db {
+            $crate::db::Database::Sqlite($pool) => $body,
+            $crate::db::Database::Postgres($pool) => $body,
+        }
+    };
+}
 
 /// A connection pool on one of the supported engines.
 #[derive(Debug, Clone)]
@@ -99,53 +113,39 @@ impl Database {
 
     /// A round trip to the database, for readiness checks.
     pub async fn ping(&self) -> Result<(), DbError> {
-        match self {
-            Database::Sqlite(pool) => {
-                sqlx::query("SELECT 1").execute(pool).await?;
-            }
-            Database::Postgres(pool) => {
-                sqlx::query("SELECT 1").execute(pool).await?;
-            }
-        }
+        with_pool!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(drop))?;
         Ok(())
     }
 
     /// The newest applied migration against the newest this build knows.
     pub async fn migration_level(&self) -> Result<MigrationLevel, DbError> {
-        let (applied, migrator) = match self {
-            Database::Sqlite(pool) => {
-                let exists: bool = sqlx::query_scalar(
-                    "SELECT EXISTS (SELECT 1 FROM sqlite_master \
-                     WHERE type = 'table' AND name = '_sqlx_migrations')",
-                )
-                .fetch_one(pool)
-                .await?;
-                let applied = if exists {
-                    sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
-                        .fetch_one(pool)
-                        .await?
-                } else {
-                    None
-                };
-                (applied, &SQLITE_MIGRATIONS)
+        let table_exists_sql = match self {
+            Database::Sqlite(_) => {
+                "SELECT EXISTS (SELECT 1 FROM sqlite_master \
+                 WHERE type = 'table' AND name = '_sqlx_migrations')"
             }
-            Database::Postgres(pool) => {
-                let exists: bool =
-                    sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
-                        .fetch_one(pool)
-                        .await?;
-                let applied = if exists {
-                    sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
-                        .fetch_one(pool)
-                        .await?
-                } else {
-                    None
-                };
-                (applied, &POSTGRES_MIGRATIONS)
-            }
+            Database::Postgres(_) => "SELECT to_regclass('_sqlx_migrations') IS NOT NULL",
+        };
+        let table_exists: bool =
+            with_pool!(self, pool => sqlx::query_scalar(table_exists_sql).fetch_one(pool).await)?;
+        let applied: Option<i64> = if table_exists {
+            with_pool!(self, pool => {
+                sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
+                    .fetch_one(pool)
+                    .await
+            })?
+        } else {
+            None
+        };
+        let migrator = match self {
+            Database::Sqlite(_) => &SQLITE_MIGRATIONS,
+            Database::Postgres(_) => &POSTGRES_MIGRATIONS,
         };
         let latest_known = migrator.iter().map(|migration| migration.version).max();
-        Ok(MigrationLevel { applied, latest_known })
+        Ok(MigrationLevel {
+            applied,
+            latest_known,
+        })
     }
 
     /// When this installation's database was first migrated, as RFC 3339 UTC.
@@ -170,10 +170,7 @@ impl Database {
 
     /// Closes every pooled connection, waiting for checked-out ones.
     pub async fn close(&self) {
-        match self {
-            Database::Sqlite(pool) => pool.close().await,
-            Database::Postgres(pool) => pool.close().await,
-        }
+        with_pool!(self, pool => pool.close().await);
     }
 }
 

@@ -25,7 +25,10 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     }
 
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("caveman: cannot start the async runtime: {error}");
@@ -35,7 +38,9 @@ fn main() -> ExitCode {
 
     let result = runtime.block_on(async {
         match cli.command.unwrap_or(Command::Serve) {
-            Command::Serve => serve::run(config).await.map_err(|e| Box::new(e) as BoxError),
+            Command::Serve => serve::run(config)
+                .await
+                .map_err(|e| Box::new(e) as BoxError),
             Command::Migrate => migrate(&config).await.map_err(|e| Box::new(e) as BoxError),
         }
     });
@@ -54,7 +59,11 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 async fn migrate(config: &Config) -> Result<(), server::db::DbError> {
     let db = serve::open_database(config).await?;
     let level = db.migration_level().await?;
-    tracing::info!(db.engine = db.engine().label(), db.migration = level.applied, "migrations applied");
+    tracing::info!(
+        db.engine = db.engine().label(),
+        db.migration = level.applied,
+        "migrations applied"
+    );
     db.close().await;
     Ok(())
 }

@@ -51,7 +51,11 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
 /// Builds the application state on an open database.
 pub fn app_state(config: &Config, db: Database) -> AppState {
     let system = Arc::new(System::new(db.clone(), Instant::now()));
-    AppState { leptos: leptos_options(config), db, system }
+    AppState {
+        leptos: leptos_options(config),
+        db,
+        system,
+    }
 }
 
 /// Serves until SIGINT or SIGTERM, then finishes in-flight requests.
@@ -67,7 +71,10 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
 
     let listener = TcpListener::bind(config.bind)
         .await
-        .map_err(|source| ServeError::Bind { addr: config.bind, source })?;
+        .map_err(|source| ServeError::Bind {
+            addr: config.bind,
+            source,
+        })?;
     let router = http::router(app_state(&config, db.clone()));
     tracing::info!(
         addr = %config.bind,
@@ -86,7 +93,10 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
 }
 
 fn warn_if_front_end_missing(config: &Config) {
-    let loader = config.site_root.join("pkg").join(format!("{OUTPUT_NAME}.js"));
+    let loader = config
+        .site_root
+        .join("pkg")
+        .join(format!("{OUTPUT_NAME}.js"));
     if !loader.exists() {
         tracing::warn!(
             site_root = %config.site_root.display(),

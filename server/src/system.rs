@@ -23,8 +23,16 @@ impl System {
 #[async_trait::async_trait]
 impl SystemService for System {
     async fn server_info(&self) -> Result<ServerInfo, AppError> {
-        let migrations = self.db.migration_level().await.map_err(|e| AppError::internal(&e))?;
-        let installed_at = self.db.installed_at().await.map_err(|e| AppError::internal(&e))?;
+        let migrations = self
+            .db
+            .migration_level()
+            .await
+            .map_err(|e| AppError::internal(&e))?;
+        let installed_at = self
+            .db
+            .installed_at()
+            .await
+            .map_err(|e| AppError::internal(&e))?;
         Ok(ServerInfo {
             version: env!("CARGO_PKG_VERSION").to_string(),
             database: self.db.engine(),

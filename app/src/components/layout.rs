@@ -11,13 +11,34 @@ struct NavItem {
 }
 
 const NAV: &[NavItem] = &[
-    NavItem { href: "/dashboards", label: "Dashboards" },
-    NavItem { href: "/services", label: "Services" },
-    NavItem { href: "/deployments", label: "Deployments" },
-    NavItem { href: "/hosts", label: "Hosts" },
-    NavItem { href: "/sources", label: "Sources" },
-    NavItem { href: "/probes", label: "Probes" },
-    NavItem { href: "/settings", label: "Settings" },
+    NavItem {
+        href: "/dashboards",
+        label: "Dashboards",
+    },
+    NavItem {
+        href: "/services",
+        label: "Services",
+    },
+    NavItem {
+        href: "/deployments",
+        label: "Deployments",
+    },
+    NavItem {
+        href: "/hosts",
+        label: "Hosts",
+    },
+    NavItem {
+        href: "/sources",
+        label: "Sources",
+    },
+    NavItem {
+        href: "/probes",
+        label: "Probes",
+    },
+    NavItem {
+        href: "/settings",
+        label: "Settings",
+    },
 ];
 
 /// Wraps every page: a skip link, the sidebar navigation and `<main>`.

@@ -56,7 +56,11 @@ fn ServerFacts(info: ServerInfo) -> impl IntoView {
         (None, _) => "no migrations applied".to_string(),
         (Some(applied), None) => applied.to_string(),
     };
-    let state = if migrations.is_current() { "ok" } else { "warn" };
+    let state = if migrations.is_current() {
+        "ok"
+    } else {
+        "warn"
+    };
 
     view! {
         <dl class="facts" data-testid="server-facts">

@@ -20,13 +20,19 @@ pub async fn healthz() -> Json<Value> {
 /// `GET /readyz`: the process can do useful work (its database answers).
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     match tokio::time::timeout(READY_TIMEOUT, state.db.ping()).await {
-        Ok(Ok(())) => (StatusCode::OK, Json(json!({ "status": "ready", "database": "ok" }))),
+        Ok(Ok(())) => (
+            StatusCode::OK,
+            Json(json!({ "status": "ready", "database": "ok" })),
+        ),
         Ok(Err(error)) => {
             tracing::warn!(error = %error, error.cause = ?std::error::Error::source(&error).map(ToString::to_string), "readiness check failed");
             not_ready("unreachable")
         }
         Err(_) => {
-            tracing::warn!(timeout_ms = READY_TIMEOUT.as_millis() as u64, "readiness check timed out");
+            tracing::warn!(
+                timeout_ms = READY_TIMEOUT.as_millis() as u64,
+                "readiness check timed out"
+            );
             not_ready("timeout")
         }
     }

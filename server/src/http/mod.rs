@@ -46,7 +46,9 @@ pub struct AppState {
 
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AppState").field("db", &self.db).finish_non_exhaustive()
+        f.debug_struct("AppState")
+            .field("db", &self.db)
+            .finish_non_exhaustive()
     }
 }
 
@@ -74,11 +76,13 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .leptos_routes_with_context(&state, routes, domain_context.clone(), shell)
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
-            domain_context,
-            app::shell,
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(domain_context, app::shell))
+        .layer(axum::middleware::from_fn(
+            server_fn_status::apply_error_status,
         ))
-        .layer(axum::middleware::from_fn(server_fn_status::apply_error_status))
         // Each `layer` call wraps everything above it, so the last is the
         // outermost: ids are assigned first, then the request span opens,
         // then limits apply.
@@ -87,7 +91,10 @@ pub fn router(state: AppState) -> Router {
                 .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
                 .layer(MapRequestBodyLayer::new(Body::new)),
         )
-        .layer(TimeoutLayer::with_status_code(http::StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
+        .layer(TimeoutLayer::with_status_code(
+            http::StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
         .layer(
             ServiceBuilder::new()
                 .layer(security_header("x-content-type-options", "nosniff"))

@@ -29,7 +29,9 @@ pub async fn assign(mut request: Request, next: Next) -> Response {
 fn is_acceptable(id: &[u8]) -> bool {
     !id.is_empty()
         && id.len() <= MAX_LEN
-        && id.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        && id
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
 fn fresh_id() -> HeaderValue {

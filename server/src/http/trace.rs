@@ -43,7 +43,7 @@ fn make_span(request: &Request) -> Span {
 fn on_response(response: &Response, latency: Duration, _span: &Span) {
     tracing::info!(
         http.status = response.status().as_u16(),
-        latency_ms = latency.as_secs_f64() * 1000.0,
+        latency_ms = latency.as_micros() as f64 / 1000.0,
         "request finished"
     );
 }

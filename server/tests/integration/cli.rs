@@ -43,9 +43,17 @@ fn invalid_configuration_stops_with_one_line_naming_the_setting() {
 #[test]
 fn a_config_file_with_an_unknown_key_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("caveman.toml"), "databse_url = \"sqlite://x.db\"\n").unwrap();
+    std::fs::write(
+        dir.path().join("caveman.toml"),
+        "databse_url = \"sqlite://x.db\"\n",
+    )
+    .unwrap();
 
-    let output = caveman().current_dir(dir.path()).arg("migrate").output().unwrap();
+    let output = caveman()
+        .current_dir(dir.path())
+        .arg("migrate")
+        .output()
+        .unwrap();
 
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8(output.stderr).unwrap();
@@ -64,10 +72,17 @@ fn migrate_creates_the_sqlite_database_in_the_data_folder() {
         .output()
         .unwrap();
 
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(dir.path().join("state/caveman.db").exists());
     let logs = String::from_utf8(output.stdout).unwrap();
-    let line = logs.lines().find(|l| l.contains("migrations applied")).expect("a log line");
+    let line = logs
+        .lines()
+        .find(|l| l.contains("migrations applied"))
+        .expect("a log line");
     let event: serde_json::Value = serde_json::from_str(line).unwrap();
     assert_eq!(event["db.engine"], "SQLite");
 }

@@ -32,11 +32,22 @@ on_both_engines!(migrating_twice_changes_nothing);
 #[tokio::test]
 async fn sqlite_runs_in_wal_mode_with_foreign_keys_enforced() {
     let (db, _postgres, _dir) = fresh_database(Engine::Sqlite).await;
-    let server::db::Database::Sqlite(pool) = &db else { unreachable!() };
+    let server::db::Database::Sqlite(pool) = &db else {
+        unreachable!()
+    };
 
-    let journal: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(pool).await.unwrap();
-    let foreign_keys: i64 = sqlx::query_scalar("PRAGMA foreign_keys").fetch_one(pool).await.unwrap();
-    let busy_timeout: i64 = sqlx::query_scalar("PRAGMA busy_timeout").fetch_one(pool).await.unwrap();
+    let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let foreign_keys: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let busy_timeout: i64 = sqlx::query_scalar("PRAGMA busy_timeout")
+        .fetch_one(pool)
+        .await
+        .unwrap();
 
     assert_eq!(journal, "wal");
     assert_eq!(foreign_keys, 1);

@@ -9,11 +9,27 @@ async fn the_home_page_is_rendered_on_the_server() {
     let response = app.get("/").await;
 
     assert_eq!(response.status(), 200);
-    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
     let html = response.text().await.unwrap();
     assert!(html.contains("<title>Overview · Caveman</title>"), "{html}");
-    for section in ["Dashboards", "Services", "Deployments", "Hosts", "Sources", "Probes", "Settings"] {
-        assert!(html.contains(&format!(">{section}</a>")), "nav lacks {section}");
+    for section in [
+        "Dashboards",
+        "Services",
+        "Deployments",
+        "Hosts",
+        "Sources",
+        "Probes",
+        "Settings",
+    ] {
+        assert!(
+            html.contains(&format!(">{section}</a>")),
+            "nav lacks {section}"
+        );
     }
     assert!(html.contains("/pkg/caveman.js"), "hydration script missing");
 }
@@ -22,7 +38,15 @@ async fn the_home_page_is_rendered_on_the_server() {
 async fn unbuilt_sections_say_so_instead_of_showing_data() {
     let app = TestApp::spawn(Engine::Sqlite).await;
 
-    for path in ["/dashboards", "/services", "/deployments", "/hosts", "/sources", "/probes", "/settings"] {
+    for path in [
+        "/dashboards",
+        "/services",
+        "/deployments",
+        "/hosts",
+        "/sources",
+        "/probes",
+        "/settings",
+    ] {
         let response = app.get(path).await;
         assert_eq!(response.status(), 200, "{path}");
         let html = response.text().await.unwrap();

@@ -19,8 +19,14 @@ async fn server_info_reports_the_engine_and_migration_level(engine: Engine) {
     assert_eq!(info["database"], expected_engine);
     assert_eq!(info["version"], env!("CARGO_PKG_VERSION"));
     assert!(info["migrations"]["applied"].as_i64().is_some(), "{info}");
-    assert_eq!(info["migrations"]["applied"], info["migrations"]["latest_known"]);
-    assert!(info["installed_at"].as_str().unwrap().ends_with('Z'), "{info}");
+    assert_eq!(
+        info["migrations"]["applied"],
+        info["migrations"]["latest_known"]
+    );
+    assert!(
+        info["installed_at"].as_str().unwrap().ends_with('Z'),
+        "{info}"
+    );
 }
 on_both_engines!(server_info_reports_the_engine_and_migration_level);
 

@@ -54,8 +54,14 @@ impl TestApp {
             Engine::Postgres => Some(PostgresDatabase::create().await),
         };
         let mut settings = BTreeMap::from([
-            ("data_dir".to_string(), data_dir.path().display().to_string()),
-            ("site_root".to_string(), data_dir.path().join("site").display().to_string()),
+            (
+                "data_dir".to_string(),
+                data_dir.path().display().to_string(),
+            ),
+            (
+                "site_root".to_string(),
+                data_dir.path().join("site").display().to_string(),
+            ),
         ]);
         if let Some(postgres) = &postgres {
             settings.insert("database_url".to_string(), postgres.url.clone());
@@ -64,7 +70,9 @@ impl TestApp {
 
         let db = serve::open_database(&config).await.unwrap();
         let router = http::router(serve::app_state(&config, db.clone()));
-        let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await.unwrap();
+        let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, router).await });
 
@@ -124,12 +132,18 @@ impl PostgresDatabase {
         let admin_url = postgres_admin_url();
         let name = format!("caveman_test_{}", uuid::Uuid::new_v4().simple());
         let admin = sqlx::PgPool::connect(&admin_url).await.unwrap();
-        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin).await.unwrap();
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&admin)
+            .await
+            .unwrap();
         admin.close().await;
 
         let mut url = url::Url::parse(&admin_url).unwrap();
         url.set_path(&name);
-        PostgresDatabase { url: url.to_string(), name }
+        PostgresDatabase {
+            url: url.to_string(),
+            name,
+        }
     }
 }
 
@@ -140,7 +154,10 @@ impl Drop for PostgresDatabase {
         // database in the throw-away test cluster.
         let name = self.name.clone();
         let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
             runtime.block_on(async {
                 if let Ok(admin) = sqlx::PgPool::connect(&postgres_admin_url()).await {
                     let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
@@ -155,7 +172,9 @@ impl Drop for PostgresDatabase {
 }
 
 /// Connects straight to a fresh database, without starting the server.
-pub async fn fresh_database(engine: Engine) -> (Database, Option<PostgresDatabase>, tempfile::TempDir) {
+pub async fn fresh_database(
+    engine: Engine,
+) -> (Database, Option<PostgresDatabase>, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let (url, postgres) = match engine {
         Engine::Sqlite => (DatabaseUrl::Sqlite(dir.path().join("caveman.db")), None),
