@@ -3,7 +3,7 @@
 #   - WebAssembly bundle size, raw and gzipped (after wasm-opt)
 #   - server resident memory, idle after start-up and after the load
 #   - SSR latency of the home page, p50/p99 over 1,000 sequential requests
-#     from `hey`, beside /healthz (a trivial JSON handler) measured the same
+#     from `wrk` (one connection, stopped after 1,000 replies), beside /healthz (a trivial JSON handler) measured the same
 #     way in the same run, so the ratio holds on a noisy machine.
 #
 #   bash .dev/bench.sh
@@ -13,9 +13,10 @@ cd "$CAVEMAN_ROOT"
 source .dev/postgres.sh  # for caveman_free_port
 
 bash .dev/setup.sh
-if ! command -v hey >/dev/null 2>&1; then
-    caveman_step "installing hey (HTTP load generator)"
-    if [ "$(id -u)" -eq 0 ]; then apt-get install -y -qq hey; else sudo apt-get install -y -qq hey; fi
+if ! command -v wrk >/dev/null 2>&1 || ! command -v curl >/dev/null 2>&1; then
+    caveman_step "installing wrk (HTTP load generator) and curl"
+    if [ "$(id -u)" -eq 0 ]; then as_root=(); else as_root=(sudo); fi
+    "${as_root[@]}" apt-get install -y -qq wrk curl
 fi
 wasm_opt="${CARGO_HOME:-$HOME/.cargo}/bin/wasm-opt"
 if [ ! -x "$wasm_opt" ]; then
@@ -50,17 +51,32 @@ sleep 1
 rss_kib() { awk '/^VmRSS/ { print $2 }' "/proc/$pid/status"; }
 rss_idle=$(rss_kib)
 
-# p50 and p99 in milliseconds from hey's latency distribution.
+# wrk runs for a fixed time; this script stops its requests after exactly
+# 1,000 replies (wrk still waits out -d) and prints p50 and p99 in
+# milliseconds, the request count and the error count.
+cat >"$data/count.lua" <<'LUA'
+local replies = 0
+function response(status, headers, body)
+    replies = replies + 1
+    if replies >= 1000 then wrk.thread:stop() end
+end
+function done(summary, latency, requests)
+    local errors = summary.errors.connect + summary.errors.read + summary.errors.write
+        + summary.errors.status + summary.errors.timeout
+    io.write(string.format("%.3f %.3f %d %d\n", latency:percentile(50) / 1000,
+        latency:percentile(99) / 1000, summary.requests, errors))
+end
+LUA
 latency() {
-    local path="$1" out
-    hey -n 100 -c 1 "http://127.0.0.1:$port$path" >/dev/null  # warm-up
-    out="$(hey -n 1000 -c 1 "http://127.0.0.1:$port$path")"
-    if ! grep -q '\[200\]	1000 responses' <<<"$out"; then
-        echo "not every request to $path answered 200:" >&2
-        echo "$out" >&2
+    local path="$1" p50 p99 count errors
+    wrk -t1 -c1 -d2s -s "$data/count.lua" "http://127.0.0.1:$port$path" >/dev/null  # warm-up
+    read -r p50 p99 count errors < <(wrk -t1 -c1 -d15s -s "$data/count.lua" \
+        "http://127.0.0.1:$port$path" | tail -n 1)
+    if [ "$errors" != 0 ] || [ "$count" -lt 1000 ]; then
+        echo "$path: $count requests, $errors errors (non-2xx or socket)" >&2
         exit 1
     fi
-    awk '/ 50% in / { p50 = $3 * 1000 } / 99% in / { p99 = $3 * 1000 } END { printf "%.3f %.3f", p50, p99 }' <<<"$out"
+    echo "$p50 $p99"
 }
 caveman_step "measuring latency (1,000 sequential requests each)"
 read -r health_p50 health_p99 <<<"$(latency /healthz)"
@@ -77,7 +93,7 @@ cat <<TABLE
 | WebAssembly, release + wasm-opt | $(kib "$wasm_raw") raw, $(kib "$wasm_gz") gzipped |
 | JavaScript loader | $(kib "$js_raw") raw, $(kib "$js_gz") gzipped |
 | server RSS, idle after start-up | $((rss_idle / 1024)) MiB |
-| server RSS, after 2,200 requests | $((rss_loaded / 1024)) MiB |
+| server RSS, after the latency runs | $((rss_loaded / 1024)) MiB |
 | GET /healthz (baseline) p50 / p99 | ${health_p50} ms / ${health_p99} ms |
 | GET / (SSR home page) p50 / p99 | ${home_p50} ms / ${home_p99} ms |
 | SSR ÷ baseline, p50 / p99 | $(ratio "$home_p50" "$health_p50")× / $(ratio "$home_p99" "$health_p99")× |

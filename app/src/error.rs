@@ -75,31 +75,6 @@ impl AppError {
             message: message.into(),
         }
     }
-
-    /// An internal failure: logs `cause` (with its source chain) on the server
-    /// and returns the opaque [`AppError::Internal`].
-    #[cfg(feature = "ssr")]
-    pub fn internal(cause: &(dyn std::error::Error + 'static)) -> Self {
-        tracing::error!(error.chain = %ErrorChain(cause), "internal error");
-        AppError::Internal
-    }
-}
-
-/// Formats an error and its sources as `outer: inner: innermost`.
-#[cfg(feature = "ssr")]
-struct ErrorChain<'a>(&'a (dyn std::error::Error + 'static));
-
-#[cfg(feature = "ssr")]
-impl std::fmt::Display for ErrorChain<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.0)?;
-        let mut source = self.0.source();
-        while let Some(cause) = source {
-            write!(f, ": {cause}")?;
-            source = cause.source();
-        }
-        Ok(())
-    }
 }
 
 impl FromServerFnError for AppError {
@@ -128,13 +103,54 @@ impl FromServerFnError for AppError {
 
 /// Sets the status of the server-rendered page being produced. Does nothing
 /// in the browser, where there is no response to set.
-pub fn set_page_status(_code: u16) {
+pub fn set_page_status(code: u16) {
     #[cfg(feature = "ssr")]
-    if let (Some(options), Ok(code)) = (
-        leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
-        http::StatusCode::from_u16(_code),
-    ) {
-        options.set_status(code);
+    server_side::set_page_status(code);
+    #[cfg(not(feature = "ssr"))]
+    let _ = code;
+}
+
+#[cfg(feature = "ssr")]
+pub use server_side::ErrorChain;
+
+/// What only the server does with errors: log causes, set statuses.
+#[cfg(feature = "ssr")]
+mod server_side {
+    use std::error::Error;
+    use std::fmt;
+
+    use super::AppError;
+
+    impl AppError {
+        /// An internal failure: logs `cause` (with its source chain) on the
+        /// server and returns the opaque [`AppError::Internal`].
+        pub fn internal(cause: &(dyn Error + 'static)) -> Self {
+            tracing::error!(error.chain = %ErrorChain(cause), "internal error");
+            AppError::Internal
+        }
+    }
+
+    /// Formats an error and its sources as `outer: inner: innermost`.
+    #[derive(Debug)]
+    pub struct ErrorChain<'a>(pub &'a (dyn Error + 'static));
+
+    impl fmt::Display for ErrorChain<'_> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "{}", self.0)?;
+            let mut source = self.0.source();
+            while let Some(cause) = source {
+                write!(f, ": {cause}")?;
+                source = cause.source();
+            }
+            Ok(())
+        }
+    }
+
+    pub(super) fn set_page_status(code: u16) {
+        let options = leptos::prelude::use_context::<leptos_axum::ResponseOptions>();
+        if let (Some(options), Ok(code)) = (options, http::StatusCode::from_u16(code)) {
+            options.set_status(code);
+        }
     }
 }
 

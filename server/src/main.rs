@@ -5,6 +5,7 @@
 
 use std::process::ExitCode;
 
+use app::error::ErrorChain;
 use clap::Parser;
 use server::cli::{Cli, Command};
 use server::config::Config;
@@ -48,7 +49,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            tracing::error!(error.chain = %chain(error.as_ref()), "caveman stopped with an error");
+            tracing::error!(error.chain = %ErrorChain(error.as_ref()), "caveman stopped with an error");
             ExitCode::FAILURE
         }
     }
@@ -66,16 +67,4 @@ async fn migrate(config: &Config) -> Result<(), server::db::DbError> {
     );
     db.close().await;
     Ok(())
-}
-
-/// `outer: inner: innermost`, for the one line an operator reads.
-fn chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }

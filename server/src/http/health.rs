@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use app::error::ErrorChain;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -25,7 +26,7 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) 
             Json(json!({ "status": "ready", "database": "ok" })),
         ),
         Ok(Err(error)) => {
-            tracing::warn!(error = %error, error.cause = ?std::error::Error::source(&error).map(ToString::to_string), "readiness check failed");
+            tracing::warn!(error.chain = %ErrorChain(&error), "readiness check failed");
             not_ready("unreachable")
         }
         Err(_) => {
