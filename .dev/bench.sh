@@ -3,14 +3,14 @@
 #   - WebAssembly bundle size, raw and gzipped (after wasm-opt)
 #   - server resident memory, idle after start-up and after the load
 #   - SSR latency of the home page, p50/p99 over 1,000 sequential requests
-#     from `wrk` (one connection, stopped after 1,000 replies), beside /healthz (a trivial JSON handler) measured the same
-#     way in the same run, so the ratio holds on a noisy machine.
+#     from `wrk` (one connection, stopped after 1,000 replies), beside
+#     /healthz (a trivial JSON handler) measured the same way in the same
+#     run, so that the ratio holds on a noisy machine.
 #
 #   bash .dev/bench.sh
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$CAVEMAN_ROOT"
-source .dev/postgres.sh  # for caveman_free_port
 
 bash .dev/setup.sh
 if ! command -v wrk >/dev/null 2>&1 || ! command -v curl >/dev/null 2>&1; then
@@ -43,10 +43,19 @@ CAVEMAN_BIND="127.0.0.1:$port" CAVEMAN_DATA_DIR="$data" \
     "$CARGO_TARGET_DIR/release/caveman" serve >"$data/server.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; rm -rf "$data"' EXIT
+ready=no
 for _ in $(seq 1 200); do
-    if curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1; then break; fi
+    if curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1; then
+        ready=yes
+        break
+    fi
     sleep 0.05
 done
+if [ "$ready" != yes ]; then
+    echo "the server did not become ready:" >&2
+    cat "$data/server.log" >&2
+    exit 1
+fi
 sleep 1
 rss_kib() { awk '/^VmRSS/ { print $2 }' "/proc/$pid/status"; }
 rss_idle=$(rss_kib)
@@ -79,8 +88,11 @@ latency() {
     echo "$p50 $p99"
 }
 caveman_step "measuring latency (1,000 sequential requests each)"
-read -r health_p50 health_p99 <<<"$(latency /healthz)"
-read -r home_p50 home_p99 <<<"$(latency /)"
+# Captured first: inside `read <<<"$(...)"` a failure would go unnoticed.
+health="$(latency /healthz)"
+home="$(latency /)"
+read -r health_p50 health_p99 <<<"$health"
+read -r home_p50 home_p99 <<<"$home"
 rss_loaded=$(rss_kib)
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }

@@ -42,12 +42,17 @@ build_site() {
     local site="$CARGO_TARGET_DIR/site"
     local wasm="$CARGO_TARGET_DIR/wasm32-unknown-unknown/$wasm_dir/frontend.wasm"
     mkdir -p "$site/pkg"
-    if [ "$wasm" -nt "$site/pkg/caveman_bg.wasm" ] || [ ! -f "$site/pkg/caveman.js" ]; then
+    # The stamp records which module the site was generated from, so that
+    # switching between debug and release always regenerates it.
+    local stamp="$site/pkg/.source" source
+    source="$profile $(stat -c '%s %Y' "$wasm")"
+    if [ ! -f "$site/pkg/caveman.js" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$source" ]; then
         wasm-bindgen --target web --no-typescript --out-name caveman \
             --out-dir "$site/pkg" "$wasm"
         if [ "$profile" = release ]; then
             optimise_wasm "$site/pkg/caveman_bg.wasm"
         fi
+        echo "$source" >"$stamp"
     fi
     cp style/main.css "$site/pkg/caveman.css"
     cp -R public/. "$site/"

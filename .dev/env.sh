@@ -36,6 +36,20 @@ export CARGO_TERM_PROGRESS_WHEN=never
 # Tools installed with `cargo install` land here.
 export PATH="$PATH:${CARGO_HOME:-$HOME/.cargo}/bin"
 
+# A TCP port on 127.0.0.1 that nothing answers on, from the dynamic range.
+caveman_free_port() {
+    local port
+    for _ in $(seq 1 50); do
+        port=$((49152 + RANDOM % 16000))
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+            echo "$port"
+            return
+        fi
+    done
+    echo "no free port found" >&2
+    return 1
+}
+
 caveman_step() {
     printf '\n\033[1m==> %s\033[0m\n' "$*"
 }

@@ -2,9 +2,9 @@
 #
 # It lives in a folder under /tmp keyed by the checkout's path, listens on
 # 127.0.0.1 only, trusts local connections, and trades durability for speed
-# (fsync off): it holds nothing but throw-away test databases. The cluster
-# is kept between runs so a warm run skips initdb; it is stopped when the
-# test command that started it exits. Set CAVEMAN_TEST_POSTGRES_URL to use
+# (fsync off): it holds nothing but throw-away test databases. Its files
+# are kept between runs so a warm run skips initdb; the server is stopped
+# when the test command exits. Set CAVEMAN_TEST_POSTGRES_URL to use
 # an existing server instead.
 
 caveman_postgres_start() {
@@ -33,38 +33,34 @@ caveman_postgres_start() {
             --auth=trust -E UTF8 --no-instructions >/dev/null
     fi
 
-    local port
+    CAVEMAN_PG_BINDIR="$bindir"
+    # A cluster still running here was left by an interrupted run of this
+    # checkout. (Two test runs of one checkout at once are not supported:
+    # the second would stop the first's server here.)
     if "${CAVEMAN_PG_AS[@]}" "$bindir/pg_ctl" -D "$CAVEMAN_PG_DIR" status >/dev/null 2>&1; then
-        port="$(cat "$CAVEMAN_PG_DIR/caveman.port")"
-        echo "reusing the running test cluster on port $port"
-    else
+        caveman_postgres_stop
+    fi
+
+    local port attempt
+    for attempt in 1 2 3 4 5; do
         port="$(caveman_free_port)"
-        "${CAVEMAN_PG_AS[@]}" "$bindir/pg_ctl" -D "$CAVEMAN_PG_DIR" -w -t 60 \
+        if "${CAVEMAN_PG_AS[@]}" "$bindir/pg_ctl" -D "$CAVEMAN_PG_DIR" -w -t 60 \
             -l "$CAVEMAN_PG_DIR/server.log" \
             -o "-p $port -k $CAVEMAN_PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
-            start >/dev/null
-        echo "$port" >"$CAVEMAN_PG_DIR/caveman.port"
-        CAVEMAN_PG_BINDIR="$bindir"
-        trap caveman_postgres_stop EXIT
-        echo "started PostgreSQL $("$bindir/postgres" --version | awk '{ print $3 }') on port $port"
-    fi
+            start >/dev/null; then
+            break
+        fi
+        # The port may have been taken since it was picked: try another.
+        if [ "$attempt" = 5 ]; then
+            cat "$CAVEMAN_PG_DIR/server.log" >&2
+            return 1
+        fi
+    done
+    trap caveman_postgres_stop EXIT
+    echo "started PostgreSQL $("$bindir/postgres" --version | awk '{ print $3 }') on port $port"
     export CAVEMAN_TEST_POSTGRES_URL="postgres://caveman@127.0.0.1:$port/postgres"
 }
 
 caveman_postgres_stop() {
     "${CAVEMAN_PG_AS[@]}" "$CAVEMAN_PG_BINDIR/pg_ctl" -D "$CAVEMAN_PG_DIR" -m fast stop >/dev/null 2>&1 || true
-}
-
-# A TCP port on 127.0.0.1 that nothing answers on, from the dynamic range.
-caveman_free_port() {
-    local port
-    for _ in $(seq 1 50); do
-        port=$((49152 + RANDOM % 16000))
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-            echo "$port"
-            return
-        fi
-    done
-    echo "no free port found" >&2
-    return 1
 }

@@ -21,4 +21,5 @@ else
 fi
 
 caveman_step "starting caveman"
+export CAVEMAN_SITE_ROOT="${CAVEMAN_SITE_ROOT:-$CARGO_TARGET_DIR/site}"
 exec "$CARGO_TARGET_DIR/$profile/caveman" "$@"

@@ -51,8 +51,9 @@ pub enum AppError {
 }
 
 impl AppError {
-    /// The HTTP status for this error: the single mapping used by server
-    /// functions, REST routes and server-rendered error pages alike.
+    /// The HTTP status for this error: the single mapping, used for server
+    /// function replies (by the server's middleware) and server-rendered
+    /// error pages (through [`set_page_error`]).
     pub fn status_code(&self) -> u16 {
         match self {
             AppError::BadRequest { .. } => 400,
@@ -93,21 +94,28 @@ impl FromServerFnError for AppError {
             ServerFnErrorErr::Request(message)
             | ServerFnErrorErr::Response(message)
             | ServerFnErrorErr::Deserialization(message) => AppError::Network { message },
-            ServerFnErrorErr::Registration(_)
-            | ServerFnErrorErr::ServerError(_)
-            | ServerFnErrorErr::MiddlewareError(_)
-            | ServerFnErrorErr::Serialization(_) => AppError::Internal,
+            ServerFnErrorErr::Registration(message)
+            | ServerFnErrorErr::ServerError(message)
+            | ServerFnErrorErr::MiddlewareError(message)
+            | ServerFnErrorErr::Serialization(message) => {
+                // The message is dropped from the reply, so record it here.
+                #[cfg(feature = "ssr")]
+                tracing::error!(error = %message, "server function machinery failed");
+                #[cfg(not(feature = "ssr"))]
+                leptos::logging::error!("server function machinery failed: {message}");
+                AppError::Internal
+            }
         }
     }
 }
 
-/// Sets the status of the server-rendered page being produced. Does nothing
-/// in the browser, where there is no response to set.
-pub fn set_page_status(code: u16) {
+/// Gives the server-rendered page being produced the status of `error`.
+/// Does nothing in the browser, where there is no response to set.
+pub fn set_page_error(error: &AppError) {
     #[cfg(feature = "ssr")]
-    server_side::set_page_status(code);
+    server_side::set_page_status(error.status_code());
     #[cfg(not(feature = "ssr"))]
-    let _ = code;
+    let _ = error;
 }
 
 #[cfg(feature = "ssr")]

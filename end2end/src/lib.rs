@@ -82,7 +82,6 @@ impl Server {
 
         let data_dir = tempfile::tempdir().expect("temporary data folder");
         let log = std::fs::File::create(data_dir.path().join("server.log")).expect("log file");
-        let addr = SocketAddr::from(([127, 0, 0, 1], free_port()));
         let mut command = Command::new(&binary);
         for (name, _) in std::env::vars() {
             if name.starts_with("CAVEMAN_") || name == "DATABASE_URL" {
@@ -92,7 +91,9 @@ impl Server {
         let child = command
             .arg("serve")
             .current_dir(data_dir.path())
-            .env("CAVEMAN_BIND", addr.to_string())
+            // Port 0: the kernel picks a free port, and the server logs it.
+            .env("CAVEMAN_BIND", "127.0.0.1:0")
+            .env("CAVEMAN_LOG_FORMAT", "json")
             .env("CAVEMAN_DATA_DIR", data_dir.path())
             .env("CAVEMAN_SITE_ROOT", &site_root)
             .stdout(log.try_clone().expect("log handle"))
@@ -102,7 +103,7 @@ impl Server {
             .expect("start caveman");
 
         let mut server = Server {
-            base_url: format!("http://{addr}"),
+            base_url: String::new(),
             child,
             data_dir,
         };
@@ -110,12 +111,18 @@ impl Server {
         server
     }
 
+    /// Waits for the "listening" log line, then for `/readyz` to answer.
     async fn wait_ready(&mut self) {
         let client = reqwest::Client::new();
-        let url = self.url("/readyz");
         let deadline = Instant::now() + START_TIMEOUT;
         loop {
-            if let Ok(response) = client.get(&url).send().await
+            if self.base_url.is_empty()
+                && let Some(addr) = self.listening_addr()
+            {
+                self.base_url = format!("http://{addr}");
+            }
+            if !self.base_url.is_empty()
+                && let Ok(response) = client.get(self.url("/readyz")).send().await
                 && response.status() == 200
             {
                 return;
@@ -133,6 +140,26 @@ impl Server {
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+
+    /// The bound address from the server's "listening" event, once logged.
+    fn listening_addr(&self) -> Option<SocketAddr> {
+        self.log_events()
+            .into_iter()
+            .find(|event| {
+                event["message"]
+                    .as_str()
+                    .is_some_and(|m| m.starts_with("listening on"))
+            })
+            .and_then(|event| event["addr"].as_str()?.parse().ok())
+    }
+
+    /// The server's log so far, one JSON object per event.
+    pub fn log_events(&self) -> Vec<serde_json::Value> {
+        self.log()
+            .lines()
+            .filter_map(|line| serde_json::from_str(line).ok())
+            .collect()
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -211,18 +238,15 @@ impl Browser {
     }
 
     /// Opens `url` and waits until the WebAssembly front end has hydrated
-    /// it. Pages mark this themselves: the About page's check button is
-    /// rendered disabled on the server and enabled only by the hydrated
-    /// component, so this goes through `/about` when `url` is elsewhere.
+    /// it: the layout sets `data-hydrated` from an effect, which only runs
+    /// in the browser.
     pub async fn open_hydrated(&self, url: &str) {
         self.client.goto(url).await.expect("open the page");
         eventually("the page to hydrate", UI_TIMEOUT, || async {
-            let button = self
-                .client
-                .find(Locator::Css("[data-testid=check-server]"))
+            self.client
+                .find(Locator::Css(".frame[data-hydrated=true]"))
                 .await
-                .ok()?;
-            button.is_enabled().await.ok().filter(|enabled| *enabled)
+                .ok()
         })
         .await;
     }

@@ -135,3 +135,34 @@ async fn an_unknown_address_shows_the_not_found_page() {
     );
     browser.close().await;
 }
+
+#[tokio::test]
+async fn each_request_is_logged_once_with_route_status_latency_and_id() {
+    let server = Server::start().await;
+
+    let response = reqwest::Client::new()
+        .get(server.url("/about"))
+        .header("x-request-id", "e2e-log-check")
+        .send()
+        .await
+        .expect("GET /about");
+    assert_eq!(response.status(), 200);
+
+    let events = eventually("the request's log event", UI_TIMEOUT, || async {
+        let events: Vec<_> = server
+            .log_events()
+            .into_iter()
+            .filter(|event| event["span"]["request.id"] == "e2e-log-check")
+            .collect();
+        (!events.is_empty()).then_some(events)
+    })
+    .await;
+    assert_eq!(events.len(), 1, "{events:#?}");
+    let event = &events[0];
+    assert_eq!(event["level"], "INFO");
+    assert_eq!(event["message"], "request finished");
+    assert_eq!(event["http.status"], 200);
+    assert!(event["latency_ms"].as_f64().is_some(), "{event}");
+    assert_eq!(event["span"]["http.method"], "GET");
+    assert_eq!(event["span"]["http.route"], "/about");
+}

@@ -51,17 +51,32 @@ impl fmt::Debug for DatabaseUrl {
     }
 }
 
-/// `postgres://user:secret@host/db` -> `postgres://user:***@host/db`.
+/// `postgres://user:secret@host/db?password=x` ->
+/// `postgres://user:***@host/db?password=***`: the password may sit in the
+/// user part or, for PostgreSQL, in the query.
 pub fn redact_password(url: &str) -> String {
-    match Url::parse(url) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            // Cannot fail: a URL with a password has a host.
-            let _ = parsed.set_password(Some("***"));
-            parsed.to_string()
-        }
-        Ok(_) => url.to_string(),
-        Err(_) => "<unparseable url>".to_string(),
+    let Ok(mut parsed) = Url::parse(url) else {
+        return "<unparseable url>".to_string();
+    };
+    if parsed.password().is_some() {
+        // Cannot fail: a URL with a password has a host.
+        let _ = parsed.set_password(Some("***"));
     }
+    if parsed.query_pairs().any(|(key, _)| key == "password") {
+        let pairs: Vec<(String, String)> = parsed
+            .query_pairs()
+            .map(|(key, value)| {
+                let value = if key == "password" {
+                    "***".into()
+                } else {
+                    value.into_owned()
+                };
+                (key.into_owned(), value)
+            })
+            .collect();
+        parsed.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    parsed.to_string()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -265,12 +280,15 @@ fn read_file(path: &Path) -> Result<BTreeMap<String, String>, ConfigError> {
 /// Parses `caveman.toml`: a flat table of known keys with string, boolean
 /// or integer values.
 fn parse_file(path: &Path, text: &str) -> Result<BTreeMap<String, String>, ConfigError> {
-    let table: toml::Table =
-        text.parse()
-            .map_err(|error: toml::de::Error| ConfigError::Syntax {
-                path: path.to_path_buf(),
-                message: error.message().to_string(),
-            })?;
+    let table: toml::Table = text.parse().map_err(|error: toml::de::Error| {
+        let line = error
+            .span()
+            .map_or(1, |span| text[..span.start].matches('\n').count() + 1);
+        ConfigError::Syntax {
+            path: path.to_path_buf(),
+            message: format!("line {line}: {}", error.message()),
+        }
+    })?;
     let mut values = BTreeMap::new();
     for (key, value) in table {
         if !ALL.iter().any(|setting| setting.key == key) {
@@ -430,6 +448,14 @@ mod tests {
     }
 
     #[test]
+    fn passwords_in_the_query_are_redacted_too() {
+        let url = "postgres://db/caveman?sslmode=require&password=hunter2";
+        let redacted = redact_password(url);
+        assert!(!redacted.contains("hunter2"), "{redacted}");
+        assert!(redacted.contains("sslmode=require"), "{redacted}");
+    }
+
+    #[test]
     fn postgres_urls_are_redacted_in_debug_output() {
         let url = DatabaseUrl::Postgres("postgres://caveman:hunter2@db:5432/caveman".into());
         assert!(!format!("{url:?}").contains("hunter2"));
@@ -449,6 +475,13 @@ mod tests {
             error.to_string().contains("unknown setting `bnid`"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn syntax_errors_name_the_line() {
+        let error =
+            parse_file(Path::new("caveman.toml"), "bind = \"x\"\nlog = [").expect_err("refused");
+        assert!(error.to_string().contains("line 2"), "{error}");
     }
 
     #[test]

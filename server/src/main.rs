@@ -42,7 +42,7 @@ fn main() -> ExitCode {
             Command::Serve => serve::run(config)
                 .await
                 .map_err(|e| Box::new(e) as BoxError),
-            Command::Migrate => migrate(&config).await.map_err(|e| Box::new(e) as BoxError),
+            Command::Migrate => migrate(&config).await.map_err(BoxError::from),
         }
     });
 

@@ -24,7 +24,7 @@ pub enum ServeError {
         addr: std::net::SocketAddr,
         source: std::io::Error,
     },
-    #[error("the HTTP server failed")]
+    #[error("cannot read the listening address")]
     Serve(#[source] std::io::Error),
 }
 
@@ -58,7 +58,7 @@ pub fn app_state(config: &Config, db: Database) -> AppState {
     }
 }
 
-/// Serves until SIGINT or SIGTERM, then finishes in-flight requests.
+/// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
 pub async fn run(config: Config) -> Result<(), ServeError> {
     warn_if_front_end_missing(&config);
     let db = open_database(&config).await?;
@@ -75,18 +75,12 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
             addr: config.bind,
             source,
         })?;
+    // The bound address, which differs from the configured one for port 0.
+    let addr = listener.local_addr().map_err(ServeError::Serve)?;
     let router = http::router(app_state(&config, db.clone()));
-    tracing::info!(
-        addr = %config.bind,
-        public_url = %config.public_url,
-        "listening on http://{}",
-        config.bind
-    );
+    tracing::info!(%addr, public_url = %config.public_url, "listening on http://{addr}");
 
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(ServeError::Serve)?;
+    http::connections::serve(listener, router, shutdown_signal()).await;
     db.close().await;
     tracing::info!("stopped");
     Ok(())

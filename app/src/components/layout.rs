@@ -4,6 +4,8 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use crate::components::hydration::use_hydrated;
+
 /// One entry of the primary navigation.
 struct NavItem {
     href: &'static str,
@@ -44,9 +46,13 @@ const NAV: &[NavItem] = &[
 /// Wraps every page: a skip link, the sidebar navigation and `<main>`.
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
+    // Marks the page once the WebAssembly has taken over, for tests and
+    // for styles that should only apply to an interactive page.
+    let hydrated = use_hydrated();
+
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
-        <div class="frame">
+        <div class="frame" data-hydrated=move || hydrated.get().then_some("true")>
             <nav class="sidebar" aria-label="Primary">
                 <A href="/" attr:class="brand">
                     <span class="brand-mark" aria-hidden="true">"◆"</span>

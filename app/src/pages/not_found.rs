@@ -4,13 +4,16 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_location;
 
+use crate::AppError;
 use crate::components::page_header::PageHeader;
-use crate::error::set_page_status;
+use crate::error::set_page_error;
 
 /// Rendered by the router's fallback; answers with HTTP status 404.
 #[component]
 pub fn NotFoundPage() -> impl IntoView {
-    set_page_status(404);
+    set_page_error(&AppError::NotFound {
+        what: "The page".into(),
+    });
     let path = use_location().pathname;
 
     view! {

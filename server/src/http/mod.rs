@@ -1,6 +1,7 @@
 //! The HTTP surface: health probes, the Leptos pages and server functions,
 //! static assets, and the middleware every request passes through.
 
+pub mod connections;
 mod health;
 mod request_id;
 mod server_fn_status;
@@ -32,7 +33,7 @@ pub use request_id::REQUEST_ID_HEADER;
 /// today comes close; bulk uploads will get their own, explicit limit.
 const MAX_BODY_BYTES: usize = 1024 * 1024;
 
-/// Requests still running after this are answered with 408. Long-lived
+/// Requests still running after this are answered with 503. Long-lived
 /// streams (logs, live panels) will need routes outside this limit.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -84,15 +85,16 @@ pub fn router(state: AppState) -> Router {
             server_fn_status::apply_error_status,
         ))
         // Each `layer` call wraps everything above it, so the last is the
-        // outermost: ids are assigned first, then the request span opens,
-        // then limits apply.
+        // outermost. A request meets, in order: the request id, the request
+        // span, the security headers, the timeout, the body limit, then the
+        // server-function status mapping and the route.
         .layer(
             ServiceBuilder::new()
                 .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
                 .layer(MapRequestBodyLayer::new(Body::new)),
         )
         .layer(TimeoutLayer::with_status_code(
-            http::StatusCode::REQUEST_TIMEOUT,
+            http::StatusCode::SERVICE_UNAVAILABLE,
             REQUEST_TIMEOUT,
         ))
         .layer(

@@ -37,6 +37,11 @@ pub async fn apply_error_status(request: Request, next: Next) -> Response {
             return Response::from_parts(parts, Body::empty());
         }
     };
+    // Leptos sends the JSON error body without saying so.
+    parts
+        .headers
+        .entry(http::header::CONTENT_TYPE)
+        .or_insert(http::HeaderValue::from_static("application/json"));
     if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
         parts.status =
             StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

@@ -1,5 +1,10 @@
 //! What every response gets: request ids, security headers, body limits.
 
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
 use crate::support::{Engine, TestApp};
 
 #[tokio::test]
@@ -70,4 +75,26 @@ async fn oversized_request_bodies_are_refused() {
         .unwrap();
 
     assert_eq!(response.status(), 413);
+}
+
+#[tokio::test]
+async fn a_client_that_never_finishes_its_headers_is_disconnected() {
+    let app = TestApp::spawn(Engine::Sqlite).await;
+    let mut stream = TcpStream::connect(app.addr).await.unwrap();
+    stream
+        .write_all(b"GET / HTTP/1.1\r\nHost: caveman\r\n")
+        .await
+        .unwrap();
+    let started = Instant::now();
+
+    let mut buffer = [0_u8; 256];
+    let read = tokio::time::timeout(Duration::from_secs(20), stream.read(&mut buffer)).await;
+
+    assert!(read.is_ok(), "the connection was still open after 20 s");
+    // Closed by the header-read deadline (10 s), not at once.
+    assert!(
+        started.elapsed() >= Duration::from_secs(9),
+        "{:?}",
+        started.elapsed()
+    );
 }

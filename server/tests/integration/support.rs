@@ -38,6 +38,7 @@ macro_rules! on_both_engines {
 
 /// A running application and the fresh database behind it.
 pub struct TestApp {
+    pub addr: SocketAddr,
     pub base_url: String,
     pub db: Database,
     pub client: reqwest::Client,
@@ -74,9 +75,15 @@ impl TestApp {
             .await
             .unwrap();
         let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(listener, router).await });
+        // The production accept loop, never told to shut down.
+        tokio::spawn(http::connections::serve(
+            listener,
+            router,
+            std::future::pending(),
+        ));
 
         TestApp {
+            addr,
             base_url: format!("http://{addr}"),
             db,
             client: reqwest::Client::builder()
