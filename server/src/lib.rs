@@ -11,3 +11,4 @@ pub mod http;
 pub mod serve;
 pub mod system;
 pub mod telemetry;
+pub mod vault;
