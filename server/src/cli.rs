@@ -19,12 +19,26 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
-#[derive(Debug, Clone, Copy, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 pub enum Command {
     /// Apply migrations, then serve the web UI and API (the default).
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Manage the keys that encrypt stored credentials.
+    #[command(subcommand)]
+    Vault(VaultCommand),
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum VaultCommand {
+    /// Print a new random key as `id:base64key`, ready to put first in
+    /// CAVEMAN_VAULT_KEYS (keep the old keys after it until rotated).
+    Keygen {
+        /// The key's id: 1 to 32 of a-z, 0-9, - and _.
+        #[arg(long)]
+        id: Option<String>,
+    },
 }
 
 #[cfg(test)]

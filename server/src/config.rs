@@ -13,6 +13,8 @@ use std::path::{Path, PathBuf};
 
 use url::Url;
 
+use crate::vault::{Secret, Vault};
+
 /// The validated configuration of one `caveman` process.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -32,6 +34,9 @@ pub struct Config {
     pub log_filter: String,
     /// Folder holding the built front end (`pkg/`, CSS, static assets).
     pub site_root: PathBuf,
+    /// Vault keys as `id:base64key,...`, current key first; when absent the
+    /// server keeps a generated key in the data folder.
+    pub vault_keys: Option<Secret<String>>,
 }
 
 /// A database location, by engine.
@@ -129,8 +134,9 @@ const SECURE_COOKIES: Setting = setting("secure_cookies", "CAVEMAN_SECURE_COOKIE
 const LOG_FORMAT: Setting = setting("log_format", "CAVEMAN_LOG_FORMAT");
 const LOG: Setting = setting("log", "CAVEMAN_LOG");
 const SITE_ROOT: Setting = setting("site_root", "CAVEMAN_SITE_ROOT");
+const VAULT_KEYS: Setting = setting("vault_keys", "CAVEMAN_VAULT_KEYS");
 
-const ALL: [&Setting; 8] = [
+const ALL: [&Setting; 9] = [
     &BIND,
     &DATABASE_URL,
     &DATA_DIR,
@@ -139,6 +145,7 @@ const ALL: [&Setting; 8] = [
     &LOG_FORMAT,
     &LOG,
     &SITE_ROOT,
+    &VAULT_KEYS,
 ];
 
 /// The name of the file read from the working directory when no
@@ -256,6 +263,22 @@ impl Config {
                 .unwrap_or_else(|| "target/site".into()),
         );
 
+        let vault_keys = match sources.get(&VAULT_KEYS) {
+            Some(value) => {
+                let keys = Secret::new(value);
+                if let Err(error) = Vault::from_spec(&keys) {
+                    return Err(ConfigError::Invalid {
+                        key: VAULT_KEYS.key,
+                        env: VAULT_KEYS.env,
+                        value: "[redacted]".into(),
+                        reason: error.to_string(),
+                    });
+                }
+                Some(keys)
+            }
+            None => None,
+        };
+
         Ok(Config {
             bind,
             database,
@@ -265,6 +288,7 @@ impl Config {
             log_format,
             log_filter,
             site_root,
+            vault_keys,
         })
     }
 }
@@ -459,6 +483,15 @@ mod tests {
     fn postgres_urls_are_redacted_in_debug_output() {
         let url = DatabaseUrl::Postgres("postgres://caveman:hunter2@db:5432/caveman".into());
         assert!(!format!("{url:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn bad_vault_keys_are_refused_without_echoing_them() {
+        let error =
+            config(&[], &[("CAVEMAN_VAULT_KEYS", "main:dG9vc2hvcnQ=")]).expect_err("refused");
+        let line = error.to_string();
+        assert!(line.contains("CAVEMAN_VAULT_KEYS"), "{line}");
+        assert!(!line.contains("dG9vc2hvcnQ="), "{line}");
     }
 
     #[test]

@@ -7,12 +7,18 @@ use std::process::ExitCode;
 
 use app::error::ErrorChain;
 use clap::Parser;
-use server::cli::{Cli, Command};
+use server::cli::{Cli, Command, VaultCommand};
 use server::config::Config;
+use server::vault::Vault;
 use server::{serve, telemetry};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+
+    // Needs no configuration, database or runtime.
+    if let Some(Command::Vault(VaultCommand::Keygen { id })) = &cli.command {
+        return keygen(id.as_deref());
+    }
 
     let config = match Config::load(cli.config.as_deref()) {
         Ok(config) => config,
@@ -39,10 +45,9 @@ fn main() -> ExitCode {
 
     let result = runtime.block_on(async {
         match cli.command.unwrap_or(Command::Serve) {
-            Command::Serve => serve::run(config)
-                .await
-                .map_err(|e| Box::new(e) as BoxError),
+            Command::Serve => serve::run(config).await.map_err(BoxError::from),
             Command::Migrate => migrate(&config).await.map_err(BoxError::from),
+            Command::Vault(VaultCommand::Keygen { .. }) => Ok(()),
         }
     });
 
@@ -51,6 +56,22 @@ fn main() -> ExitCode {
         Err(error) => {
             tracing::error!(error.chain = %ErrorChain(error.as_ref()), "caveman stopped with an error");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// Prints a new vault key entry; printing it is the command's whole job.
+#[allow(clippy::print_stdout)]
+fn keygen(id: Option<&str>) -> ExitCode {
+    let default_id = format!("key-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    match Vault::generate_key_entry(id.unwrap_or(&default_id)) {
+        Ok(entry) => {
+            println!("{}", entry.expose());
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("caveman: {error}");
+            ExitCode::from(2)
         }
     }
 }

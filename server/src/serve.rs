@@ -11,6 +11,8 @@ use crate::config::Config;
 use crate::db::{Database, DbError};
 use crate::http::{self, AppState};
 use crate::system::System;
+use crate::vault::Vault;
+use crate::vault::keys::{self, KeySourceError};
 
 /// Base name of the front end's generated files (`pkg/caveman.js`, ...).
 pub const OUTPUT_NAME: &str = "caveman";
@@ -19,6 +21,8 @@ pub const OUTPUT_NAME: &str = "caveman";
 pub enum ServeError {
     #[error(transparent)]
     Database(#[from] DbError),
+    #[error(transparent)]
+    Vault(#[from] KeySourceError),
     #[error("cannot listen on {addr}")]
     Bind {
         addr: std::net::SocketAddr,
@@ -48,12 +52,13 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
         .build()
 }
 
-/// Builds the application state on an open database.
-pub fn app_state(config: &Config, db: Database) -> AppState {
+/// Builds the application state on an open database and vault.
+pub fn app_state(config: &Config, db: Database, vault: Vault) -> AppState {
     let system = Arc::new(System::new(db.clone(), Instant::now()));
     AppState {
         leptos: leptos_options(config),
         db,
+        vault: Arc::new(vault),
         system,
     }
 }
@@ -62,6 +67,8 @@ pub fn app_state(config: &Config, db: Database) -> AppState {
 pub async fn run(config: Config) -> Result<(), ServeError> {
     warn_if_front_end_missing(&config);
     let db = open_database(&config).await?;
+    let vault = keys::open(&config)?;
+    tracing::info!(vault.current_key = vault.current_key_id(), "vault ready");
     let level = db.migration_level().await?;
     tracing::info!(
         db.engine = db.engine().label(),
@@ -77,7 +84,7 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
         })?;
     // The bound address, which differs from the configured one for port 0.
     let addr = listener.local_addr().map_err(ServeError::Serve)?;
-    let router = http::router(app_state(&config, db.clone()));
+    let router = http::router(app_state(&config, db.clone(), vault));
     tracing::info!(%addr, public_url = %config.public_url, "listening on http://{addr}");
 
     http::connections::serve(listener, router, shutdown_signal()).await;

@@ -26,6 +26,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 
 use crate::db::Database;
+use crate::vault::Vault;
 
 pub use request_id::REQUEST_ID_HEADER;
 
@@ -42,6 +43,8 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct AppState {
     pub leptos: LeptosOptions,
     pub db: Database,
+    /// For the contexts that store credentials (hosts, sources, services).
+    pub vault: Arc<Vault>,
     pub system: Arc<dyn SystemService>,
 }
 
@@ -49,6 +52,7 @@ impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AppState")
             .field("db", &self.db)
+            .field("vault", &self.vault)
             .finish_non_exhaustive()
     }
 }

@@ -8,10 +8,11 @@
 //! bound as associated data: a ciphertext copied into another row or column
 //! fails to decrypt instead of leaking into the wrong place.
 //!
-//! Not wired in yet: loading keys from `CAVEMAN_VAULT_KEYS` or the data
-//! folder, the `caveman vault` commands and rotation arrive with the first
-//! encrypted column (accounts issue).
+//! Keys come from `CAVEMAN_VAULT_KEYS` or a generated key file (`keys`).
+//! Nothing is encrypted with it yet: rotation (`caveman vault rotate`)
+//! arrives with the first encrypted column, in the accounts issue.
 
+pub mod keys;
 mod secret;
 
 use std::fmt;

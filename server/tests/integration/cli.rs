@@ -132,3 +132,38 @@ fn serve_stops_cleanly_on_sigterm() {
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
     assert!(rest.iter().any(|l| l.contains("\"stopped\"")), "{rest:#?}");
 }
+
+#[test]
+fn vault_keygen_prints_a_key_the_server_accepts() {
+    let output = caveman()
+        .args(["vault", "keygen", "--id", "prod-2"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let entry = String::from_utf8(output.stdout).unwrap().trim().to_string();
+    assert!(entry.starts_with("prod-2:"), "{entry}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let migrate = caveman()
+        .current_dir(dir.path())
+        .arg("migrate")
+        .env("CAVEMAN_VAULT_KEYS", &entry)
+        .output()
+        .unwrap();
+    assert!(
+        migrate.status.success(),
+        "{}",
+        String::from_utf8_lossy(&migrate.stderr)
+    );
+}
+
+#[test]
+fn vault_keygen_refuses_a_bad_id() {
+    let output = caveman()
+        .args(["vault", "keygen", "--id", "Bad Id"])
+        .output()
+        .unwrap();
+
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("Bad Id"));
+}

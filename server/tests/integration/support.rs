@@ -70,7 +70,8 @@ impl TestApp {
         let config = Config::from_sources(settings, |_| None).unwrap();
 
         let db = serve::open_database(&config).await.unwrap();
-        let router = http::router(serve::app_state(&config, db.clone()));
+        let vault = server::vault::keys::open(&config).unwrap();
+        let router = http::router(serve::app_state(&config, db.clone(), vault));
         let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
             .await
             .unwrap();
