@@ -15,8 +15,11 @@ cd "$CAVEMAN_ROOT"
 bash .dev/setup.sh
 if ! command -v wrk >/dev/null 2>&1 || ! command -v curl >/dev/null 2>&1; then
     caveman_step "installing wrk (HTTP load generator) and curl"
-    if [ "$(id -u)" -eq 0 ]; then as_root=(); else as_root=(sudo); fi
-    "${as_root[@]}" apt-get install -y -qq wrk curl
+    if [ "$(id -u)" -eq 0 ]; then
+        apt-get install -y -qq wrk curl
+    else
+        sudo apt-get install -y -qq wrk curl
+    fi
 fi
 wasm_opt="${CARGO_HOME:-$HOME/.cargo}/bin/wasm-opt"
 if [ ! -x "$wasm_opt" ]; then

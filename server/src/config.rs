@@ -315,6 +315,14 @@ fn parse_file(path: &Path, text: &str) -> Result<BTreeMap<String, String>, Confi
     })?;
     let mut values = BTreeMap::new();
     for (key, value) in table {
+        // A config file is often shared or committed; keys belong in the
+        // environment or the 0600 key file.
+        if key == VAULT_KEYS.key {
+            return Err(ConfigError::Syntax {
+                path: path.to_path_buf(),
+                message: "`vault_keys` cannot be set in the file: use CAVEMAN_VAULT_KEYS or the generated key file".into(),
+            });
+        }
         if !ALL.iter().any(|setting| setting.key == key) {
             let known = ALL.iter().map(|s| s.key).collect::<Vec<_>>().join(", ");
             return Err(ConfigError::UnknownKey {
@@ -515,6 +523,13 @@ mod tests {
         let error =
             parse_file(Path::new("caveman.toml"), "bind = \"x\"\nlog = [").expect_err("refused");
         assert!(error.to_string().contains("line 2"), "{error}");
+    }
+
+    #[test]
+    fn vault_keys_are_refused_in_the_file() {
+        let error =
+            parse_file(Path::new("caveman.toml"), "vault_keys = \"a:b\"").expect_err("refused");
+        assert!(error.to_string().contains("CAVEMAN_VAULT_KEYS"), "{error}");
     }
 
     #[test]

@@ -17,6 +17,7 @@ use sqlx::sqlite::{
 };
 
 use crate::config::DatabaseUrl;
+use crate::data_dir::create_private_dir;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
@@ -175,17 +176,10 @@ impl Database {
 }
 
 fn create_parent_dir(path: &Path) -> Result<(), DbError> {
-    let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) else {
+    let Some(parent) = path.parent() else {
         return Ok(());
     };
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    {
-        // The data folder will hold the database and, later, vault keys.
-        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    }
-    builder.create(parent).map_err(|source| DbError::DataDir {
+    create_private_dir(parent).map_err(|source| DbError::DataDir {
         path: parent.display().to_string(),
         source,
     })

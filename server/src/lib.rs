@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod data_dir;
 pub mod db;
 pub mod http;
 pub mod serve;

@@ -47,7 +47,7 @@ fn main() -> ExitCode {
         match cli.command.unwrap_or(Command::Serve) {
             Command::Serve => serve::run(config).await.map_err(BoxError::from),
             Command::Migrate => migrate(&config).await.map_err(BoxError::from),
-            Command::Vault(VaultCommand::Keygen { .. }) => Ok(()),
+            Command::Vault(VaultCommand::Keygen { .. }) => unreachable!("handled before start-up"),
         }
     });
 

@@ -14,6 +14,9 @@ use crate::system::System;
 use crate::vault::Vault;
 use crate::vault::keys::{self, KeySourceError};
 
+/// How long the database pool may take to close at shutdown.
+const DB_CLOSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Base name of the front end's generated files (`pkg/caveman.js`, ...).
 pub const OUTPUT_NAME: &str = "caveman";
 
@@ -88,7 +91,14 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     tracing::info!(%addr, public_url = %config.public_url, "listening on http://{addr}");
 
     http::connections::serve(listener, router, shutdown_signal()).await;
-    db.close().await;
+    // Requests cut off by the drain timeout may still hold connections;
+    // closing waits for them, so it gets a deadline of its own.
+    if tokio::time::timeout(DB_CLOSE_TIMEOUT, db.close())
+        .await
+        .is_err()
+    {
+        tracing::warn!("database connections still in use at exit");
+    }
     tracing::info!("stopped");
     Ok(())
 }

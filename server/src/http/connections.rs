@@ -18,16 +18,25 @@ use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 
-/// A client must send its request headers within this time.
+/// A client must send its request headers within this time. hyper restarts
+/// the timer after each response, so it also ends idle keep-alive
+/// connections after this long.
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
-/// Connections beyond this wait in the kernel's accept queue.
-const MAX_CONNECTIONS: u32 = 4096;
+/// Connections beyond this wait in the kernel's accept queue. Kept under
+/// the common 1,024 open-file limit, which the database pool and files
+/// share.
+const MAX_CONNECTIONS: u32 = 768;
 /// How long in-flight requests get to finish after a shutdown signal.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Serves `router` on `listener` until `shutdown` completes, then stops
 /// accepting, asks open connections to close after their current request,
-/// and waits for them up to [`DRAIN_TIMEOUT`].
+/// and waits for them up to [`DRAIN_TIMEOUT`]. Connections still open then
+/// are cut when the process exits.
+///
+/// An upgraded connection (WebSocket) leaves this accounting once the
+/// upgrade is handed over; the probe connections that will use upgrades
+/// must hold their own shutdown signal and limit.
 pub async fn serve(listener: TcpListener, router: Router, shutdown: impl Future<Output = ()>) {
     let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS as usize));
     let (stop, stopping) = watch::channel(false);
@@ -87,7 +96,7 @@ pub async fn serve(listener: TcpListener, router: Router, shutdown: impl Future<
     if tokio::time::timeout(DRAIN_TIMEOUT, drained).await.is_err() {
         tracing::warn!(
             timeout_s = DRAIN_TIMEOUT.as_secs(),
-            "connections still open after the drain timeout; closing them"
+            "connections still open after the drain timeout; they end with the process"
         );
     }
 }

@@ -7,12 +7,15 @@ use std::path::{Path, PathBuf};
 
 use super::{Secret, Vault, VaultError};
 use crate::config::Config;
+use crate::data_dir::create_private_dir;
 
 /// The key file's name inside the data folder.
 pub const KEY_FILE: &str = "vault.keys";
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeySourceError {
+    #[error("CAVEMAN_VAULT_KEYS is invalid")]
+    Env(#[source] VaultError),
     #[error("cannot read or create the vault key file {path}")]
     Io {
         path: PathBuf,
@@ -28,49 +31,63 @@ pub enum KeySourceError {
 
 /// Opens the vault named by the configuration, generating a key file on
 /// first start when no keys are configured.
+///
+/// A data folder that is thrown away on every start (a container without a
+/// volume) gets a new key each time; once credentials are stored, the
+/// rotation work must record key ids in the database and refuse to start
+/// with none of them available instead of generating a fresh key.
 pub fn open(config: &Config) -> Result<Vault, KeySourceError> {
     if let Some(keys) = &config.vault_keys {
-        // Already validated when the configuration was loaded.
-        return Vault::from_spec(keys).map_err(|source| KeySourceError::Invalid {
-            path: PathBuf::from("CAVEMAN_VAULT_KEYS"),
-            source,
-        });
+        return Vault::from_spec(keys).map_err(KeySourceError::Env);
     }
     let path = config.data_dir.join(KEY_FILE);
     if !path.exists() {
-        create_key_file(&path)?;
+        create_key_file(&config.data_dir, &path)?;
     }
     read_key_file(&path)
 }
 
-fn create_key_file(path: &Path) -> Result<(), KeySourceError> {
+/// Writes a new key to a temporary file, then links it into place, so that
+/// a crash never leaves an empty key file and two processes starting at
+/// once agree on one key (the second link fails and that process reads the
+/// first one's file).
+fn create_key_file(dir: &Path, path: &Path) -> Result<(), KeySourceError> {
     let io = |source| KeySourceError::Io {
         path: path.to_path_buf(),
         source,
     };
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(io)?;
-    }
+    create_private_dir(dir).map_err(io)?;
     let id = format!("key-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
     let entry = Vault::generate_key_entry(&id).map_err(|source| KeySourceError::Invalid {
         path: path.to_path_buf(),
         source,
     })?;
+    let temporary = dir.join(format!(".{KEY_FILE}.{}", uuid::Uuid::new_v4().simple()));
+    let written = write_private(&temporary, entry.expose().as_bytes());
+    let linked = written.and_then(|()| std::fs::hard_link(&temporary, path));
+    let _ = std::fs::remove_file(&temporary);
+    match linked {
+        Ok(()) => {
+            tracing::warn!(
+                path = %path.display(),
+                key.id = %id,
+                "generated a new vault key; back this file up: without it, encrypted credentials cannot be read"
+            );
+            Ok(())
+        }
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(error) => Err(io(error)),
+    }
+}
+
+fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     let mut file = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(0o600)
-        .open(path)
-        .map_err(io)?;
-    file.write_all(entry.expose().as_bytes())
-        .and_then(|()| file.sync_all())
-        .map_err(io)?;
-    tracing::warn!(
-        path = %path.display(),
-        key.id = %id,
-        "generated a new vault key; back this file up: without it, encrypted credentials cannot be read"
-    );
-    Ok(())
+        .open(path)?;
+    file.write_all(contents)?;
+    file.sync_all()
 }
 
 fn read_key_file(path: &Path) -> Result<Vault, KeySourceError> {

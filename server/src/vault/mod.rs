@@ -32,7 +32,7 @@ const NONCE_LEN: usize = 12;
 const KEY_LEN: usize = 32;
 const MAX_KEY_ID_LEN: usize = 32;
 
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum VaultError {
     #[error("vault key id {0:?} is invalid: use 1 to 32 of a-z, 0-9, - and _")]
     InvalidKeyId(String),
@@ -42,8 +42,8 @@ pub enum VaultError {
     DuplicateKey { id: String },
     #[error("no vault key is configured")]
     NoKeys,
-    #[error("expected `id:base64key` entries separated by commas")]
-    Syntax,
+    #[error("entry {position} is not `id:base64key` with an id of 1 to 32 of a-z, 0-9, - and _")]
+    InvalidEntry { position: usize },
     #[error("the encrypted value is malformed or of unknown format")]
     Malformed,
     #[error("the value was encrypted with vault key {id:?}, which is not configured")]
@@ -81,17 +81,22 @@ impl fmt::Debug for Vault {
 }
 
 impl Vault {
-    /// Parses `id:base64key[,id:base64key...]`; the first key is current.
+    /// Parses `id:base64key` entries separated by commas or new lines; the
+    /// first key is current. Errors name an entry by position, never by its
+    /// text, which may be key material.
     pub fn from_spec(spec: &Secret<String>) -> Result<Vault, VaultError> {
         let mut keys: Vec<VaultKey> = Vec::new();
-        for entry in spec
+        let entries = spec
             .expose()
-            .split(',')
+            .split([',', '\n'])
             .map(str::trim)
-            .filter(|e| !e.is_empty())
-        {
-            let (id, material) = entry.split_once(':').ok_or(VaultError::Syntax)?;
-            let id = validate_key_id(id.trim())?;
+            .filter(|e| !e.is_empty());
+        for (index, entry) in entries.enumerate() {
+            let invalid = VaultError::InvalidEntry {
+                position: index + 1,
+            };
+            let (id, material) = entry.split_once(':').ok_or_else(|| invalid.clone())?;
+            let id = validate_key_id(id.trim()).map_err(|_| invalid)?;
             if keys.iter().any(|key| key.id == id) {
                 return Err(VaultError::DuplicateKey { id });
             }
@@ -190,7 +195,8 @@ impl Vault {
         self.encrypt(json.expose(), location)
     }
 
-    /// Opens a value sealed with [`Vault::encrypt_json`].
+    /// Opens a value sealed with [`Vault::encrypt_json`]. The result is not
+    /// wrapped: callers keep it in a type whose `Debug` redacts it.
     pub fn decrypt_json<T: DeserializeOwned>(
         &self,
         sealed: &[u8],

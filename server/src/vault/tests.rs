@@ -141,10 +141,13 @@ fn malformed_specs_are_refused_with_a_reason() {
     let material = entry.expose().split_once(':').expect("entry").1.to_string();
 
     assert_eq!(parse(""), Some(VaultError::NoKeys));
-    assert_eq!(parse("no-colon"), Some(VaultError::Syntax));
     assert_eq!(
-        parse("Bad Id:AAAA"),
-        Some(VaultError::InvalidKeyId("Bad Id".into()))
+        parse("no-colon"),
+        Some(VaultError::InvalidEntry { position: 1 })
+    );
+    assert_eq!(
+        parse(&format!("{},Bad Id:AAAA", entry.expose())),
+        Some(VaultError::InvalidEntry { position: 2 })
     );
     assert_eq!(
         parse("a:c2hvcnQ="),
@@ -183,4 +186,25 @@ fn debug_output_shows_key_ids_but_no_key_material() {
 
     assert!(shown.contains("prod-1"), "{shown}");
     assert!(!shown.contains(&material), "{shown}");
+}
+
+#[test]
+fn an_entry_written_key_first_is_refused_without_echoing_the_key() {
+    let entry = key("a");
+    let (id, material) = entry.expose().split_once(':').expect("entry");
+    let reversed = Secret::new(format!("{material}:{id}"));
+
+    let error = Vault::from_spec(&reversed).expect_err("refused");
+
+    assert!(!error.to_string().contains(material), "{error}");
+}
+
+#[test]
+fn entries_may_be_on_separate_lines() {
+    let (first, second) = (key("new"), key("old"));
+    let spec = Secret::new(format!("{}\n{}\n", first.expose(), second.expose()));
+
+    let vault = Vault::from_spec(&spec).expect("valid");
+
+    assert_eq!(vault.current_key_id(), "new");
 }
