@@ -32,7 +32,7 @@ pub enum ServeError {
         source: std::io::Error,
     },
     #[error("cannot read the listening address")]
-    Serve(#[source] std::io::Error),
+    LocalAddr(#[source] std::io::Error),
 }
 
 /// Opens the database named by the configuration and brings its schema up
@@ -86,7 +86,7 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
             source,
         })?;
     // The bound address, which differs from the configured one for port 0.
-    let addr = listener.local_addr().map_err(ServeError::Serve)?;
+    let addr = listener.local_addr().map_err(ServeError::LocalAddr)?;
     let router = http::router(app_state(&config, db.clone(), vault));
     tracing::info!(%addr, public_url = %config.public_url, "listening on http://{addr}");
 
