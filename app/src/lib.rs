@@ -7,6 +7,7 @@
 //! the WebAssembly build never pulls in server-side dependencies.
 
 pub mod components;
+pub mod csp;
 pub mod error;
 pub mod pages;
 pub mod routes;
@@ -22,6 +23,8 @@ use leptos_meta::MetaTags;
 
 /// The HTML document the server wraps around [`App`] on every full page load.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    csp::set_policy();
+
     view! {
         <!DOCTYPE html>
         <html lang="en">

@@ -112,11 +112,8 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Headers every response carries unless a handler set its own.
-///
-/// There is no Content-Security-Policy yet: the hydration loader is an
-/// inline script, so a useful policy needs a per-response nonce (Leptos'
-/// `nonce` feature), which is not wired up.
+/// Headers every response carries unless a handler set its own. Pages also
+/// get a Content-Security-Policy with a per-response nonce (`app::csp`).
 fn security_header(name: &'static str, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
     SetResponseHeaderLayer::if_not_present(
         HeaderName::from_static(name),

@@ -81,3 +81,35 @@ async fn the_about_button_is_disabled_until_the_page_hydrates() {
     assert!(button.contains("data-testid=\"check-server\""), "{button}");
     assert!(button.contains("disabled"), "{button}");
 }
+
+#[tokio::test]
+async fn pages_carry_a_content_security_policy_with_a_fresh_nonce() {
+    let app = TestApp::spawn(Engine::Sqlite).await;
+
+    let first = app.get("/").await;
+    let policy = first.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let html = first.text().await.unwrap();
+    let second = app.get("/").await;
+    let second_policy = second.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+
+    let nonce = policy
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .expect("a nonce in the policy");
+    assert!(
+        html.contains(&format!("nonce=\"{nonce}\"")),
+        "scripts lack the nonce"
+    );
+    assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
+    assert_ne!(
+        policy, second_policy,
+        "the nonce is reused across responses"
+    );
+}
