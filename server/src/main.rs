@@ -63,8 +63,8 @@ fn main() -> ExitCode {
 /// Prints a new vault key entry; printing it is the command's whole job.
 #[allow(clippy::print_stdout)]
 fn keygen(id: Option<&str>) -> ExitCode {
-    let default_id = format!("key-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
-    match Vault::generate_key_entry(id.unwrap_or(&default_id)) {
+    let id = id.map_or_else(Vault::random_key_id, str::to_string);
+    match Vault::generate_key_entry(&id) {
         Ok(entry) => {
             println!("{}", entry.expose());
             ExitCode::SUCCESS

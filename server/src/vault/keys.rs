@@ -57,7 +57,7 @@ fn create_key_file(dir: &Path, path: &Path) -> Result<(), KeySourceError> {
         source,
     };
     create_private_dir(dir).map_err(io)?;
-    let id = format!("key-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    let id = Vault::random_key_id();
     let entry = Vault::generate_key_entry(&id).map_err(|source| KeySourceError::Invalid {
         path: path.to_path_buf(),
         source,

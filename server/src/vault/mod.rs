@@ -126,6 +126,12 @@ impl Vault {
         Ok(Secret::new(format!("{id}:{}", BASE64.encode(key))))
     }
 
+    /// A fresh key id, `key-` and eight hex digits, for keys whose operator
+    /// did not name them.
+    pub fn random_key_id() -> String {
+        format!("key-{}", &uuid::Uuid::new_v4().simple().to_string()[..8])
+    }
+
     /// The id of the key that encrypts.
     pub fn current_key_id(&self) -> &str {
         &self.keys[0].id
