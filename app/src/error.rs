@@ -22,6 +22,10 @@ pub enum AppError {
     /// The caller is signed in but their role does not allow this.
     #[error("You do not have permission to do this.")]
     Forbidden,
+    /// The action is sensitive: the caller must confirm their password
+    /// first (sudo mode, valid ten minutes).
+    #[error("Confirm your password to continue.")]
+    SudoRequired,
     /// The named thing does not exist, or is not visible to the caller.
     #[error("{what} was not found.")]
     NotFound { what: String },
@@ -58,7 +62,7 @@ impl AppError {
         match self {
             AppError::BadRequest { .. } => 400,
             AppError::Unauthenticated => 401,
-            AppError::Forbidden => 403,
+            AppError::Forbidden | AppError::SudoRequired => 403,
             AppError::NotFound { .. } => 404,
             AppError::Conflict { .. } => 409,
             AppError::Invalid { .. } => 422,
@@ -195,6 +199,7 @@ mod tests {
             ),
             (AppError::Unauthenticated, 401),
             (AppError::Forbidden, 403),
+            (AppError::SudoRequired, 403),
             (
                 AppError::NotFound {
                     what: "Host".into(),

@@ -6,14 +6,20 @@
 //! may see (service traits, response status handling) sits behind `ssr`, so
 //! the WebAssembly build never pulls in server-side dependencies.
 
+pub mod accounts;
+#[cfg(feature = "ssr")]
+pub mod auth;
 pub mod components;
 pub mod csp;
 pub mod error;
 pub mod pages;
 pub mod routes;
 #[cfg(feature = "ssr")]
+pub mod scope;
+#[cfg(feature = "ssr")]
 pub mod services;
 pub mod system;
+pub mod workspaces;
 
 pub use error::AppError;
 pub use routes::App;

@@ -6,7 +6,10 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
 use crate::components::layout::Layout;
-use crate::pages::{about::AboutPage, domain, home::HomePage, not_found::NotFoundPage};
+use crate::pages::{
+    about::AboutPage, account::AccountPage, auth, domain, home::HomePage,
+    not_found::NotFoundPage, workspace,
+};
 
 /// The root component, rendered on the server and hydrated in the browser.
 #[component]
@@ -26,7 +29,17 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/hosts") view=domain::HostsPage />
                     <Route path=path!("/sources") view=domain::SourcesPage />
                     <Route path=path!("/probes") view=domain::ProbesPage />
-                    <Route path=path!("/settings") view=domain::SettingsPage />
+                    <Route path=path!("/settings") view=AccountPage />
+                    <Route path=path!("/settings/workspace") view=workspace::WorkspaceSettingsPage />
+                    <Route path=path!("/settings/audit") view=workspace::AuditPage />
+                    <Route path=path!("/sign-up") view=auth::SignUpPage />
+                    <Route path=path!("/sign-in") view=auth::SignInPage />
+                    <Route path=path!("/sign-in-link") view=auth::SignInLinkPage />
+                    <Route path=path!("/magic-link") view=auth::MagicLinkPage />
+                    <Route path=path!("/confirm-email") view=auth::ConfirmEmailPage />
+                    <Route path=path!("/forgot-password") view=auth::ForgotPasswordPage />
+                    <Route path=path!("/reset-password") view=auth::ResetPasswordPage />
+                    <Route path=path!("/invitations/accept") view=workspace::AcceptInvitationPage />
                     <Route path=path!("/about") view=AboutPage />
                 </Routes>
             </Layout>

@@ -57,12 +57,12 @@ pub trait SystemService: Send + Sync + 'static {
     async fn server_info(&self) -> Result<ServerInfo, AppError>;
 }
 
-/// Reads the server's version, database engine and migration level.
-///
-/// Open to anonymous callers for now: accounts and workspace scopes arrive
-/// with the accounts issue, which must move this behind sign-in.
+/// Reads the server's version, database engine and migration level. For
+/// signed-in callers only: the version tells an attacker which flaws to
+/// try.
 #[server(name = ServerInfoFn, prefix = "/api", endpoint = "server_info")]
 pub async fn server_info() -> Result<ServerInfo, AppError> {
+    crate::auth::signed_in().await?;
     crate::services::service::<dyn SystemService>()?
         .server_info()
         .await

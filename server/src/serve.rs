@@ -7,10 +7,15 @@ use std::time::Instant;
 use leptos::config::{Env, LeptosOptions};
 use tokio::net::TcpListener;
 
+use crate::accounts::sessions::DbSessionStore;
+use crate::accounts::{Accounts, PasswordError, Passwords};
 use crate::config::Config;
 use crate::db::{Database, DbError};
 use crate::http::{self, AppState};
+use crate::mailer::{MailError, Mailbox, Mailer, Smtp};
+use crate::rate_limit::RateLimiter;
 use crate::system::System;
+use crate::workspaces::Workspaces;
 use crate::vault::Vault;
 use crate::vault::keys::{self, KeySourceError};
 
@@ -33,7 +38,14 @@ pub enum ServeError {
     },
     #[error("cannot read the listening address")]
     LocalAddr(#[source] std::io::Error),
+    #[error("cannot set up outgoing mail")]
+    Mail(#[from] MailError),
+    #[error("cannot set up password hashing")]
+    Passwords(#[from] PasswordError),
 }
+
+/// How often expired sessions are deleted.
+const SESSION_SWEEP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// Opens the database named by the configuration and brings its schema up
 /// to date.
@@ -56,14 +68,38 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
 }
 
 /// Builds the application state on an open database and vault.
-pub fn app_state(config: &Config, db: Database, vault: Vault) -> AppState {
+pub fn app_state(config: &Config, db: Database, vault: Vault) -> Result<AppState, ServeError> {
     let system = Arc::new(System::new(db.clone(), Instant::now()));
-    AppState {
+    let (mailer, mailbox) = match &config.smtp_url {
+        Some(url) => (
+            Mailer::new(Arc::new(Smtp::new(url, &config.mail_from)?)),
+            None,
+        ),
+        None => {
+            let mailbox = Mailbox::new(db.clone());
+            (Mailer::new(Arc::new(mailbox.clone())), Some(mailbox))
+        }
+    };
+    let accounts = Accounts::new(
+        db.clone(),
+        Passwords::new()?,
+        mailer.clone(),
+        Arc::new(RateLimiter::default()),
+        config.public_url.clone(),
+    );
+    let workspaces = Workspaces::new(db.clone(), mailer, config.public_url.clone());
+    Ok(AppState {
         leptos: leptos_options(config),
+        sessions: DbSessionStore::new(db.clone()),
         db,
         vault: Arc::new(vault),
         system,
-    }
+        accounts: Arc::new(accounts),
+        workspaces: Arc::new(workspaces),
+        mailbox,
+        public_url: config.public_url.clone(),
+        secure_cookies: config.secure_cookies,
+    })
 }
 
 /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
@@ -87,7 +123,14 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
         })?;
     // The bound address, which differs from the configured one for port 0.
     let addr = listener.local_addr().map_err(ServeError::LocalAddr)?;
-    let router = http::router(app_state(&config, db.clone(), vault));
+    let state = app_state(&config, db.clone(), vault)?;
+    if state.mailbox.is_some() {
+        tracing::warn!(
+            "SMTP is not configured: mail is kept in the local mailbox, readable at /dev/mailbox from this machine only"
+        );
+    }
+    tokio::spawn(sweep_sessions(state.sessions.clone()));
+    let router = http::router(state);
     tracing::info!(%addr, public_url = %config.public_url, "listening on http://{addr}");
 
     http::connections::serve(listener, router, shutdown_signal()).await;
@@ -101,6 +144,19 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Deletes expired sessions now and then, for the life of the process.
+async fn sweep_sessions(sessions: DbSessionStore) {
+    let mut ticks = tokio::time::interval(SESSION_SWEEP_INTERVAL);
+    loop {
+        ticks.tick().await;
+        match sessions.delete_expired().await {
+            Ok(0) => {}
+            Ok(deleted) => tracing::info!(sessions.deleted = deleted, "expired sessions deleted"),
+            Err(error) => tracing::warn!(%error, "cannot delete expired sessions"),
+        }
+    }
 }
 
 fn warn_if_front_end_missing(config: &Config) {

@@ -2,6 +2,9 @@
 //! blocks shared by pages.
 
 pub mod error_view;
+pub mod forms;
 pub mod hydration;
 pub mod layout;
 pub mod page_header;
+pub mod signed_in;
+pub mod time;

@@ -86,14 +86,3 @@ pub fn ProbesPage() -> impl IntoView {
         />
     }
 }
-
-#[component]
-pub fn SettingsPage() -> impl IntoView {
-    view! {
-        <NotBuiltYet
-            title="Settings"
-            summary="Your account, workspaces, members and credentials."
-            plans="Accounts, workspaces with owner, admin and member roles, invitations, API tokens and the audit log will be managed here."
-        />
-    }
-}

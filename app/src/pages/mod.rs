@@ -1,6 +1,9 @@
 //! One module per page (or group of closely related pages).
 
 pub mod about;
+pub mod account;
+pub mod auth;
 pub mod domain;
 pub mod home;
 pub mod not_found;
+pub mod workspace;

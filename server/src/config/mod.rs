@@ -37,6 +37,12 @@ pub struct Config {
     /// Vault keys as `id:base64key,...`, current key first; when absent the
     /// server keeps a generated key in the data folder.
     pub vault_keys: Option<Secret<String>>,
+    /// Where mail goes out, as `smtp://` (STARTTLS when offered) or
+    /// `smtps://` with optional `user:password@`; when absent, mail is kept
+    /// in the local mailbox instead.
+    pub smtp_url: Option<Secret<String>>,
+    /// The sender of Caveman's mail, like `Caveman <caveman@example.com>`.
+    pub mail_from: String,
 }
 
 /// A database location, by engine.
@@ -135,8 +141,10 @@ const LOG_FORMAT: Setting = setting("log_format", "CAVEMAN_LOG_FORMAT");
 const LOG: Setting = setting("log", "CAVEMAN_LOG");
 const SITE_ROOT: Setting = setting("site_root", "CAVEMAN_SITE_ROOT");
 const VAULT_KEYS: Setting = setting("vault_keys", "CAVEMAN_VAULT_KEYS");
+const SMTP_URL: Setting = setting("smtp_url", "CAVEMAN_SMTP_URL");
+const MAIL_FROM: Setting = setting("mail_from", "CAVEMAN_MAIL_FROM");
 
-const ALL: [&Setting; 9] = [
+const ALL: [&Setting; 11] = [
     &BIND,
     &DATABASE_URL,
     &DATA_DIR,
@@ -146,6 +154,8 @@ const ALL: [&Setting; 9] = [
     &LOG,
     &SITE_ROOT,
     &VAULT_KEYS,
+    &SMTP_URL,
+    &MAIL_FROM,
 ];
 
 /// The name of the file read from the working directory when no
@@ -174,7 +184,7 @@ impl Sources {
         ConfigError::Invalid {
             key: setting.key,
             env: setting.env,
-            value: if setting.key == DATABASE_URL.key {
+            value: if setting.key == DATABASE_URL.key || setting.key == SMTP_URL.key {
                 redact_password(value)
             } else {
                 value.to_string()
@@ -279,6 +289,21 @@ impl Config {
             None => None,
         };
 
+        let smtp_url = match sources.get(&SMTP_URL) {
+            Some(value) => {
+                parse_smtp_url(&value).map_err(|reason| Sources::invalid(&SMTP_URL, &value, reason))?;
+                Some(Secret::new(value))
+            }
+            None => None,
+        };
+
+        let mail_from = sources
+            .get(&MAIL_FROM)
+            .unwrap_or_else(|| "Caveman <caveman@localhost>".into());
+        if let Err(error) = mail_from.parse::<lettre::message::Mailbox>() {
+            return Err(Sources::invalid(&MAIL_FROM, &mail_from, error.to_string()));
+        }
+
         Ok(Config {
             bind,
             database,
@@ -289,6 +314,8 @@ impl Config {
             log_filter,
             site_root,
             vault_keys,
+            smtp_url,
+            mail_from,
         })
     }
 }
@@ -372,6 +399,20 @@ fn parse_database_url(value: &str) -> Result<DatabaseUrl, String> {
         return Ok(DatabaseUrl::Postgres(value.to_string()));
     }
     Err("expected a sqlite:// or postgres:// URL".into())
+}
+
+fn parse_smtp_url(value: &str) -> Result<(), String> {
+    let url = Url::parse(value).map_err(|error| format!("not a valid URL: {error}"))?;
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err("the SMTP URL names no host".into());
+    }
+    lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(value)
+        .map(drop)
+        .map_err(|_| {
+            "expected smtps://host:port, smtp://host:port?tls=required, \
+             or smtp://host:port for a server on a trusted network"
+                .into()
+        })
 }
 
 fn parse_public_url(value: &str) -> Result<Url, String> {

@@ -11,12 +11,14 @@ use std::pin::pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+use app::auth::ClientAddr;
 use axum::Router;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
+use tower::ServiceExt;
 
 /// A client must send its request headers within this time. hyper restarts
 /// the timer after each response, so it also ends idle keep-alive
@@ -64,7 +66,15 @@ pub async fn serve(listener: TcpListener, router: Router, shutdown: impl Future<
             () = &mut shutdown => break,
         };
 
-        let service = TowerToHyperService::new(router.clone());
+        // Handlers learn the client's address from this extension (rate
+        // limits, the audit log, the sessions list).
+        let client = ClientAddr(peer.ip());
+        let service = TowerToHyperService::new(router.clone().map_request(
+            move |mut request: http::Request<hyper::body::Incoming>| {
+                request.extensions_mut().insert(client);
+                request
+            },
+        ));
         let mut stopping = stopping.clone();
         tokio::spawn(async move {
             let connection = http1::Builder::new()

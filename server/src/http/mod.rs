@@ -2,7 +2,9 @@
 //! static assets, and the middleware every request passes through.
 
 pub mod connections;
+mod csrf;
 mod health;
+mod mailbox;
 mod request_id;
 mod server_fn_status;
 mod trace;
@@ -10,7 +12,9 @@ mod trace;
 use std::sync::Arc;
 use std::time::Duration;
 
+use app::accounts::AccountsService;
 use app::system::SystemService;
+use app::workspaces::WorkspacesService;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::FromRef;
@@ -24,8 +28,12 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::map_request_body::MapRequestBodyLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
 
+use crate::accounts::sessions::DbSessionStore;
 use crate::db::Database;
+use crate::mailer::Mailbox;
 use crate::vault::Vault;
 
 pub use request_id::REQUEST_ID_HEADER;
@@ -46,7 +54,17 @@ pub struct AppState {
     /// For the contexts that store credentials (hosts, sources, services).
     pub vault: Arc<Vault>,
     pub system: Arc<dyn SystemService>,
+    pub accounts: Arc<dyn AccountsService>,
+    pub workspaces: Arc<dyn WorkspacesService>,
+    pub sessions: DbSessionStore,
+    /// Set when mail is kept locally instead of sent (no SMTP configured).
+    pub mailbox: Option<Mailbox>,
+    pub public_url: url::Url,
+    pub secure_cookies: bool,
 }
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "caveman_session";
 
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -69,8 +87,23 @@ pub fn router(state: AppState) -> Router {
 
     // Server functions and server-rendered pages reach the domain through
     // these context values; each is a trait object defined in `app`.
-    let system = state.system.clone();
-    let domain_context = move || provide_context(system.clone());
+    let (system, accounts, workspaces) = (
+        state.system.clone(),
+        state.accounts.clone(),
+        state.workspaces.clone(),
+    );
+    let domain_context = move || {
+        provide_context(system.clone());
+        provide_context(accounts.clone());
+        provide_context(workspaces.clone());
+    };
+    let sessions = SessionManagerLayer::new(state.sessions.clone())
+        .with_name(SESSION_COOKIE)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.secure_cookies)
+        .with_expiry(Expiry::OnSessionEnd);
+    let origins = csrf::OriginPolicy::new(&state.public_url);
 
     let shell = {
         let options = state.leptos.clone();
@@ -80,6 +113,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/dev/mailbox", get(mailbox::page))
         .leptos_routes_with_context(&state, routes, domain_context.clone(), shell)
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
@@ -88,10 +122,16 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(
             server_fn_status::apply_error_status,
         ))
+        .layer(sessions)
+        .layer(axum::middleware::from_fn_with_state(
+            origins,
+            csrf::check_origin,
+        ))
         // Each `layer` call wraps everything above it, so the last is the
         // outermost. A request meets, in order: the request id, the request
-        // span, the security headers, the timeout, the body limit, then the
-        // server-function status mapping and the route.
+        // span, the security headers, the timeout, the body limit, the
+        // cross-site check, the session, then the server-function status
+        // mapping and the route.
         .layer(
             ServiceBuilder::new()
                 .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))

@@ -45,13 +45,25 @@ async fn unbuilt_sections_say_so_instead_of_showing_data() {
         "/hosts",
         "/sources",
         "/probes",
-        "/settings",
     ] {
         let response = app.get(path).await;
         assert_eq!(response.status(), 200, "{path}");
         let html = response.text().await.unwrap();
         assert!(html.contains("Not available yet"), "{path}");
         assert!(html.contains("Nothing shown here is real data."), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn settings_pages_ask_anonymous_visitors_to_sign_in() {
+    let app = TestApp::spawn(Engine::Sqlite).await;
+
+    for path in ["/settings", "/settings/workspace", "/settings/audit"] {
+        let response = app.get(path).await;
+        assert_eq!(response.status(), 200, "{path}");
+        let html = response.text().await.unwrap();
+        assert!(html.contains("You need to sign in to see this page."), "{path}");
+        assert!(html.contains(&format!("/sign-in?next={path}")), "{path}");
     }
 }
 

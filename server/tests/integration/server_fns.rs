@@ -1,17 +1,16 @@
 //! Server functions called over HTTP as the browser calls them.
 
-use serde_json::Value;
-
 use crate::on_both_engines;
 use crate::support::{Engine, TestApp};
 
 async fn server_info_reports_the_engine_and_migration_level(engine: Engine) {
     let app = TestApp::spawn(engine).await;
+    let browser = app.signed_in("ada@example.com", "Ada").await;
 
-    let response = app.call("server_info", "").await;
+    let reply = browser.call("server_info", &[]).await;
 
-    assert_eq!(response.status(), 200);
-    let info: Value = serde_json::from_str(&response.text().await.unwrap()).unwrap();
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let info = reply.json();
     let expected_engine = match engine {
         Engine::Sqlite => "sqlite",
         Engine::Postgres => "postgres",
@@ -30,15 +29,28 @@ async fn server_info_reports_the_engine_and_migration_level(engine: Engine) {
 }
 on_both_engines!(server_info_reports_the_engine_and_migration_level);
 
-async fn a_failing_server_function_answers_500_without_internals(engine: Engine) {
-    let app = TestApp::spawn(engine).await;
-    app.db.close().await;
+#[tokio::test]
+async fn server_info_is_for_signed_in_callers_only() {
+    let app = TestApp::spawn(Engine::Sqlite).await;
 
     let response = app.call("server_info", "").await;
 
-    assert_eq!(response.status(), 500);
-    let body = response.text().await.unwrap();
-    assert_eq!(body, r#"{"kind":"internal"}"#);
+    assert_eq!(response.status(), 401);
+    assert_eq!(
+        response.text().await.unwrap(),
+        r#"{"kind":"unauthenticated"}"#
+    );
+}
+
+async fn a_failing_server_function_answers_500_without_internals(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let browser = app.signed_in("ada@example.com", "Ada").await;
+    app.db.close().await;
+
+    let reply = browser.call("server_info", &[]).await;
+
+    assert_eq!(reply.status, 500);
+    assert_eq!(reply.body, r#"{"kind":"internal"}"#);
 }
 on_both_engines!(a_failing_server_function_answers_500_without_internals);
 

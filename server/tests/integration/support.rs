@@ -49,6 +49,11 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn(engine: Engine) -> TestApp {
+        Self::spawn_with(engine, &[]).await
+    }
+
+    /// Starts the application with extra settings (`caveman.toml` keys).
+    pub async fn spawn_with(engine: Engine, extra: &[(&str, &str)]) -> TestApp {
         let data_dir = tempfile::tempdir().unwrap();
         let postgres = match engine {
             Engine::Sqlite => None,
@@ -67,11 +72,14 @@ impl TestApp {
         if let Some(postgres) = &postgres {
             settings.insert("database_url".to_string(), postgres.url.clone());
         }
+        for (key, value) in extra {
+            settings.insert((*key).to_string(), (*value).to_string());
+        }
         let config = Config::from_sources(settings, |_| None).unwrap();
 
         let db = serve::open_database(&config).await.unwrap();
         let vault = server::vault::keys::open(&config).unwrap();
-        let router = http::router(serve::app_state(&config, db.clone(), vault));
+        let router = http::router(serve::app_state(&config, db.clone(), vault).unwrap());
         let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
             .await
             .unwrap();
@@ -105,17 +113,155 @@ impl TestApp {
         self.client.get(self.url(path)).send().await.unwrap()
     }
 
-    /// Calls a server function the way the browser does (JSON-encoded
-    /// arguments in a POST body).
+    /// Calls a server function the way the browser does (URL-encoded
+    /// arguments in a POST body, from a page of this site), without
+    /// cookies.
     pub async fn call(&self, endpoint: &str, args: &str) -> reqwest::Response {
-        self.client
-            .post(self.url(&format!("/api/{endpoint}")))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("accept", "application/json")
-            .body(args.to_string())
+        server_fn_request(&self.client, &self.base_url, endpoint, args)
             .send()
             .await
             .unwrap()
+    }
+
+    /// A new browser: its own cookie jar, so its own session.
+    pub fn browser(&self) -> Browser {
+        Browser {
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .cookie_store(true)
+                .build()
+                .unwrap(),
+            base_url: self.base_url.clone(),
+        }
+    }
+
+    /// Waits for the newest mail to `to` whose subject contains `subject`
+    /// to reach the local mailbox, and returns its body.
+    pub async fn mail(&self, to: &str, subject: &str) -> String {
+        let mailbox = server::mailer::Mailbox::new(self.db.clone());
+        for _ in 0..100 {
+            let found = mailbox
+                .list(100)
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|mail| mail.recipient == to && mail.subject.contains(subject));
+            if let Some(mail) = found {
+                return mail.body;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("no mail to {to} about {subject:?} arrived");
+    }
+
+    /// How many mails `to` has received.
+    pub async fn mail_count(&self, to: &str) -> usize {
+        server::mailer::Mailbox::new(self.db.clone())
+            .list(500)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|mail| mail.recipient == to)
+            .count()
+    }
+
+    /// Signs up `email`, confirms it through the mailed link and signs in
+    /// with a new browser.
+    pub async fn signed_in(&self, email: &str, name: &str) -> Browser {
+        let browser = self.browser();
+        let reply = browser
+            .call(
+                "sign_up",
+                &[("email", email), ("display_name", name), ("password", PASSWORD)],
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        let token = token_in(&self.mail(email, "Confirm").await);
+        let reply = browser.call("confirm_email", &[("token", &token)]).await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        let reply = browser
+            .call("sign_in", &[("email", email), ("password", PASSWORD)])
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        browser
+    }
+}
+
+/// The password the fixtures sign up with.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// The token of the first link in a mail body.
+pub fn token_in(body: &str) -> String {
+    let start = body.find("token=").expect("the mail holds a link with a token") + "token=".len();
+    body[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect()
+}
+
+fn server_fn_request(
+    client: &reqwest::Client,
+    base_url: &str,
+    endpoint: &str,
+    args: &str,
+) -> reqwest::RequestBuilder {
+    client
+        .post(format!("{base_url}/api/{endpoint}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("accept", "application/json")
+        .header("origin", base_url)
+        .body(args.to_string())
+}
+
+/// A server function's reply: status, body, and the `Set-Cookie` headers.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub body: String,
+    pub set_cookies: Vec<String>,
+}
+
+impl Reply {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|_| panic!("not JSON: {}", self.body))
+    }
+}
+
+/// One browser: a cookie jar talking to the application.
+pub struct Browser {
+    pub client: reqwest::Client,
+    pub base_url: String,
+}
+
+impl Browser {
+    /// Calls a server function with URL-encoded arguments.
+    pub async fn call(&self, endpoint: &str, args: &[(&str, &str)]) -> Reply {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(args)
+            .finish();
+        let response = server_fn_request(&self.client, &self.base_url, endpoint, &body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let set_cookies = response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|value| value.to_str().unwrap().to_string())
+            .collect();
+        Reply {
+            status,
+            body: response.text().await.unwrap(),
+            set_cookies,
+        }
+    }
+
+    /// The signed-in viewer, or `null`.
+    pub async fn viewer(&self) -> serde_json::Value {
+        let reply = self.call("viewer", &[]).await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        reply.json()
     }
 }
 

@@ -1,0 +1,229 @@
+//! The session side of signing in, for server functions: reading the
+//! signed-in account from the session cookie, starting and ending
+//! sessions, sudo mode, and the request's client facts for audit and rate
+//! limits.
+//!
+//! Sessions are tower-sessions records kept in the database by the server.
+//! What Caveman keeps in one is [`SessionAuth`] under [`AUTH_KEY`], and
+//! [`Client`] under [`CLIENT_KEY`] for the sessions list.
+
+use std::net::IpAddr;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use http::request::Parts;
+use leptos::prelude::use_context;
+use serde::{Deserialize, Serialize};
+use tower_sessions::{Expiry, Session};
+
+use crate::AppError;
+use crate::accounts::AccountsService;
+use crate::scope::Scope;
+use crate::services::service;
+
+/// Session key of [`SessionAuth`].
+pub const AUTH_KEY: &str = "caveman.auth";
+/// Session key of the [`Client`] that signed in.
+pub const CLIENT_KEY: &str = "caveman.client";
+/// How long "remember me" keeps a browser signed in.
+pub const REMEMBER_FOR: time::Duration = time::Duration::days(60);
+/// How long a password confirmation unlocks sensitive actions.
+pub const SUDO_FOR_SECS: i64 = 10 * 60;
+
+/// Who a session belongs to and what it has unlocked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionAuth {
+    pub user_id: i64,
+    /// Unix seconds.
+    pub signed_in_at: i64,
+    /// Sensitive actions are allowed until this time (Unix seconds).
+    pub sudo_until: Option<i64>,
+    /// The workspace chosen in this session; the account's first one when
+    /// unset or no longer accessible.
+    pub workspace_id: Option<i64>,
+}
+
+/// The client's address, as the server's accept loop saw it. Inserted into
+/// every request's extensions by the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddr(pub IpAddr);
+
+/// Facts about the requesting client, for the audit log, rate limits and
+/// the sessions list.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Client {
+    pub ip: Option<IpAddr>,
+    pub user_agent: Option<String>,
+}
+
+/// User agents are shown in the sessions list only; longer ones are cut.
+const USER_AGENT_MAX: usize = 256;
+
+pub fn now_secs() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// The client of the request being handled.
+pub fn client() -> Client {
+    let Some(parts) = use_context::<Parts>() else {
+        return Client::default();
+    };
+    let ip = parts
+        .extensions
+        .get::<ClientAddr>()
+        .map(|ClientAddr(ip)| *ip);
+    let user_agent = parts
+        .headers
+        .get(http::header::USER_AGENT)
+        .and_then(|value| value.to_str().ok())
+        .map(|value| value.chars().take(USER_AGENT_MAX).collect());
+    Client { ip, user_agent }
+}
+
+/// The request's session. Its absence means the session layer is not
+/// installed: a wiring bug, reported as an internal error.
+pub async fn session() -> Result<Session, AppError> {
+    leptos_axum::extract::<Session>().await.map_err(|error| {
+        tracing::error!(%error, "no session on the request");
+        AppError::Internal
+    })
+}
+
+/// The signed-in account of `session`, if any.
+pub async fn session_auth(session: &Session) -> Result<Option<SessionAuth>, AppError> {
+    session
+        .get::<SessionAuth>(AUTH_KEY)
+        .await
+        .map_err(|error| AppError::internal(&error))
+}
+
+/// The signed-in account of this request, or [`AppError::Unauthenticated`].
+pub async fn signed_in() -> Result<(Session, SessionAuth), AppError> {
+    let session = session().await?;
+    let auth = session_auth(&session)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    Ok((session, auth))
+}
+
+/// The caller's scope: account, current workspace and role there.
+pub async fn scope() -> Result<Scope, AppError> {
+    let (_, auth) = signed_in().await?;
+    service::<dyn AccountsService>()?
+        .scope(auth.user_id, auth.workspace_id)
+        .await?
+        .ok_or(AppError::Unauthenticated)
+}
+
+/// The session id as the store knows it, for marking the current session
+/// and sparing it when ending the others.
+pub fn session_id(session: &Session) -> Option<String> {
+    session.id().map(|id| id.to_string())
+}
+
+/// How a session was signed in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignInMethod {
+    /// The password was typed, which counts as confirming it (sudo mode
+    /// starts at once).
+    Password,
+    /// A mailed link: proves the mailbox, not the password, so sensitive
+    /// actions still ask for it.
+    MailedLink,
+}
+
+/// Signs `user_id` in on this request's session: a new session id (so a
+/// session id planted before sign-in is worthless), the account and the
+/// client recorded, and the cookie kept for 60 days when asked to
+/// remember, else until the browser closes.
+pub async fn start_session(
+    session: &Session,
+    user_id: i64,
+    method: SignInMethod,
+    remember: bool,
+    client: &Client,
+) -> Result<(), AppError> {
+    session
+        .cycle_id()
+        .await
+        .map_err(|error| AppError::internal(&error))?;
+    session.clear().await;
+    let now = now_secs();
+    let auth = SessionAuth {
+        user_id,
+        signed_in_at: now,
+        sudo_until: (method == SignInMethod::Password).then_some(now + SUDO_FOR_SECS),
+        workspace_id: None,
+    };
+    session
+        .insert(AUTH_KEY, &auth)
+        .await
+        .map_err(|error| AppError::internal(&error))?;
+    session
+        .insert(CLIENT_KEY, client)
+        .await
+        .map_err(|error| AppError::internal(&error))?;
+    session.set_expiry(Some(if remember {
+        Expiry::AtDateTime(time::OffsetDateTime::now_utc() + REMEMBER_FOR)
+    } else {
+        Expiry::OnSessionEnd
+    }));
+    Ok(())
+}
+
+/// Replaces the session's [`SessionAuth`] with `auth`.
+pub async fn update_session(session: &Session, auth: &SessionAuth) -> Result<(), AppError> {
+    session
+        .insert(AUTH_KEY, auth)
+        .await
+        .map_err(|error| AppError::internal(&error))
+}
+
+/// Signs this browser out: the session record is deleted and the cookie
+/// removed.
+pub async fn end_session(session: &Session) -> Result<(), AppError> {
+    session
+        .flush()
+        .await
+        .map_err(|error| AppError::internal(&error))
+}
+
+/// `Ok` when the caller confirmed their password in the last ten
+/// minutes, else [`AppError::SudoRequired`].
+pub fn require_sudo(auth: &SessionAuth) -> Result<(), AppError> {
+    match auth.sudo_until {
+        Some(until) if until > now_secs() => Ok(()),
+        _ => Err(AppError::SudoRequired),
+    }
+}
+
+/// A path to return to after signing in: only a path on this site, so the
+/// parameter cannot send users elsewhere.
+pub fn local_path(next: Option<&str>) -> String {
+    match next {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.contains('\\')
+                && !path.chars().any(char::is_control) =>
+        {
+            path.to_string()
+        }
+        _ => "/".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn only_local_paths_are_followed_after_sign_in() {
+        assert_eq!(local_path(Some("/hosts?x=1")), "/hosts?x=1");
+        assert_eq!(local_path(Some("//evil.example")), "/");
+        assert_eq!(local_path(Some("https://evil.example")), "/");
+        assert_eq!(local_path(Some("/\\evil.example")), "/");
+        assert_eq!(local_path(None), "/");
+    }
+}

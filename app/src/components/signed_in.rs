@@ -1,0 +1,69 @@
+//! Who is signed in, for every component: the layout loads the caller's
+//! [`Viewer`] once per navigation and shares it through context.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_location;
+
+use crate::AppError;
+use crate::accounts::{Viewer, viewer};
+
+/// The caller as last loaded, and a way to reload it after an action that
+/// changes it (switching workspace, creating one).
+#[derive(Debug, Clone, Copy)]
+pub struct ViewerState {
+    pub resource: Resource<Result<Option<Viewer>, AppError>>,
+    refresh: RwSignal<u32>,
+}
+
+impl ViewerState {
+    /// Loads the viewer again on every navigation and on [`Self::refresh`].
+    pub fn provide() -> Self {
+        let refresh = RwSignal::new(0);
+        let path = use_location().pathname;
+        let resource = Resource::new(move || (path.get(), refresh.get()), |_| viewer());
+        let state = ViewerState { resource, refresh };
+        provide_context(state);
+        state
+    }
+
+    pub fn refresh(&self) {
+        self.refresh.update(|n| *n += 1);
+    }
+}
+
+pub fn use_viewer() -> ViewerState {
+    expect_context::<ViewerState>()
+}
+
+/// Shows `children` to signed-in callers, and a way to sign in to others.
+#[component]
+pub fn SignInRequired(children: ChildrenFn) -> impl IntoView {
+    let state = use_viewer();
+    let path = use_location().pathname;
+    let children = StoredValue::new(children);
+
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match state.resource.await {
+                    Ok(Some(_)) => children.with_value(|children| children()).into_any(),
+                    Ok(None) => {
+                        let next = format!("/sign-in?next={}", path.get_untracked());
+                        view! {
+                            <section class="card" data-testid="sign-in-required">
+                                <p>"You need to sign in to see this page."</p>
+                                <A href=next>"Sign in"</A>
+                            </section>
+                        }
+                        .into_any()
+                    }
+                    Err(error) => view! {
+                        <div class="alert alert-error" role="alert">{error.to_string()}</div>
+                    }
+                    .into_any(),
+                }
+            })}
+        </Transition>
+    }
+}

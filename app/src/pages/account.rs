@@ -1,0 +1,145 @@
+//! Account settings: the signed-in person's profile, password and
+//! sessions.
+
+use leptos::prelude::*;
+
+use crate::accounts::{
+    ChangePasswordFn, RevokeSessionFn, SessionSummary, SignOutEverywhereFn, sessions,
+};
+use crate::components::error_view::ErrorList;
+use crate::components::forms::{Field, FormError, Submit, last_error, succeeded};
+use crate::components::page_header::PageHeader;
+use crate::components::signed_in::SignInRequired;
+use crate::components::time::Timestamp;
+
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    view! {
+        <PageHeader title="Account" summary="Your profile, password and signed-in browsers." />
+        <SignInRequired>
+            <Profile />
+            <ChangePassword />
+            <Sessions />
+            <ApiTokens />
+        </SignInRequired>
+    }
+}
+
+#[component]
+fn Profile() -> impl IntoView {
+    let viewer = Resource::new(|| (), |()| crate::accounts::viewer());
+    view! {
+        <section class="card" aria-labelledby="profile-heading">
+            <h2 id="profile-heading">"Profile"</h2>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    viewer.await.map(|viewer| viewer.map(|viewer| view! {
+                        <dl class="facts">
+                            <dt>"Name"</dt>
+                            <dd data-testid="profile-name">{viewer.user.display_name}</dd>
+                            <dt>"Email"</dt>
+                            <dd data-testid="profile-email">{viewer.user.email}</dd>
+                        </dl>
+                    }))
+                })}
+            </Transition>
+            <p class="muted">"Changing your name or email address is not available yet."</p>
+        </section>
+    }
+}
+
+#[component]
+fn ChangePassword() -> impl IntoView {
+    let action = ServerAction::<ChangePasswordFn>::new();
+    let error = last_error(action);
+    let done = succeeded(action);
+
+    view! {
+        <section class="card" aria-labelledby="password-heading">
+            <h2 id="password-heading">"Password"</h2>
+            <ActionForm action=action>
+                <FormError error fields=&["current", "new"] />
+                <Field name="current" label="Current password" kind="password" autocomplete="current-password" error />
+                <Field name="new" label="New password" kind="password" autocomplete="new-password" error />
+                <Submit label="Change password" busy="Saving…" pending=action.pending().into() testid="change-password" />
+            </ActionForm>
+            <Show when=move || done.get()>
+                <p class="alert alert-ok" role="status">"Password changed. Your other browsers were signed out."</p>
+            </Show>
+        </section>
+    }
+}
+
+#[component]
+fn Sessions() -> impl IntoView {
+    let revoke = ServerAction::<RevokeSessionFn>::new();
+    let everywhere = ServerAction::<SignOutEverywhereFn>::new();
+    let list = Resource::new(move || revoke.version().get(), |_| sessions());
+    let error = last_error(revoke);
+
+    view! {
+        <section class="card" aria-labelledby="sessions-heading">
+            <h2 id="sessions-heading">"Signed-in browsers"</h2>
+            <FormError error fields=&[] />
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                <ErrorBoundary fallback=|errors| view! { <ErrorList errors /> }>
+                    {move || Suspend::new(async move {
+                        list.await.map(|list| view! { <SessionList list revoke /> })
+                    })}
+                </ErrorBoundary>
+            </Transition>
+            <ActionForm action=everywhere>
+                <Submit label="Sign out everywhere" busy="Signing out…" pending=everywhere.pending().into() danger=true />
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn SessionList(list: Vec<SessionSummary>, revoke: ServerAction<RevokeSessionFn>) -> impl IntoView {
+    view! {
+        <ul class="rows" data-testid="sessions">
+            {list
+                .into_iter()
+                .map(|session| {
+                    let handle = session.handle.clone();
+                    view! {
+                        <li class="row">
+                            <div>
+                                <strong>{session.user_agent.clone().unwrap_or_else(|| "Unknown browser".into())}</strong>
+                                <p class="muted">
+                                    {session.ip.clone().unwrap_or_default()} " · signed in "
+                                    <Timestamp secs=session.created_at />
+                                    " · last active " <Timestamp secs=session.last_seen_at />
+                                </p>
+                            </div>
+                            {if session.current {
+                                view! { <span class="badge">"This browser"</span> }.into_any()
+                            } else {
+                                view! {
+                                    <ActionForm action=revoke>
+                                        <input type="hidden" name="handle" value=handle />
+                                        <button type="submit" class="button button-quiet">"Sign out"</button>
+                                    </ActionForm>
+                                }
+                                .into_any()
+                            }}
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ul>
+    }
+}
+
+/// Personal API tokens are part of the accounts work still to be built;
+/// the section says so rather than offering controls that do nothing.
+#[component]
+fn ApiTokens() -> impl IntoView {
+    view! {
+        <section class="card" aria-labelledby="tokens-heading">
+            <h2 id="tokens-heading">"API tokens"</h2>
+            <p class="muted">"Personal API tokens are not available yet."</p>
+        </section>
+    }
+}
