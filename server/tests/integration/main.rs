@@ -13,4 +13,5 @@ mod health;
 mod middleware;
 mod pages;
 mod server_fns;
+mod workspaces;
 mod support;
