@@ -51,6 +51,25 @@ impl RateLimiter {
     /// Counts one attempt for `key` in `bucket`; refuses it when the
     /// window is already full.
     pub fn hit(&self, bucket: &'static str, key: &str, limit: Limit) -> Result<(), AppError> {
+        self.count(bucket, key, limit, true)
+    }
+
+    /// Refuses when the window of `key` in `bucket` is full, without
+    /// counting: for limits on failures, counted with [`Self::failed`]
+    /// once the outcome is known.
+    pub fn check(&self, bucket: &'static str, key: &str, limit: Limit) -> Result<(), AppError> {
+        self.count(bucket, key, limit, false)
+    }
+
+    /// Counts one failed attempt (the window may fill; the next
+    /// [`Self::check`] then refuses).
+    pub fn failed(&self, bucket: &'static str, key: &str, limit: Limit) {
+        // A full window refuses the next check already; the count itself
+        // needs no error.
+        let _ = self.count(bucket, key, limit, true);
+    }
+
+    fn count(&self, bucket: &'static str, key: &str, limit: Limit, add: bool) -> Result<(), AppError> {
         let now = Instant::now();
         let mut windows = self
             .windows
@@ -80,7 +99,9 @@ impl RateLimiter {
                 retry_after_secs: left.as_secs().max(1),
             });
         }
-        window.count += 1;
+        if add {
+            window.count += 1;
+        }
         Ok(())
     }
 }
@@ -106,5 +127,18 @@ mod tests {
 
         std::thread::sleep(Duration::from_millis(250));
         limiter.hit("sign_in", "a", limit).unwrap();
+    }
+
+    #[test]
+    fn checks_do_not_count_only_failures_do() {
+        let limiter = RateLimiter::default();
+        let limit = Limit {
+            max: 1,
+            window: Duration::from_secs(60),
+        };
+        limiter.check("sign_in", "a", limit).unwrap();
+        limiter.check("sign_in", "a", limit).unwrap();
+        limiter.failed("sign_in", "a", limit);
+        assert!(limiter.check("sign_in", "a", limit).is_err());
     }
 }

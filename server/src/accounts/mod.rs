@@ -248,9 +248,12 @@ impl AccountsService for Accounts {
     }
 
     async fn sign_in(&self, email: &str, password: &str, client: &Client) -> Result<i64, AppError> {
+        // Failures count, successes do not: people who know their password
+        // are never locked out by signing in often.
+        let address = Self::address_key(client);
         self.limits
-            .hit("sign_in", &Self::address_key(client), SIGN_IN_PER_ADDRESS)?;
-        self.limits.hit("sign_in", email, SIGN_IN_PER_EMAIL)?;
+            .check("sign_in", &address, SIGN_IN_PER_ADDRESS)?;
+        self.limits.check("sign_in", email, SIGN_IN_PER_EMAIL)?;
         let user = store::user_by_email(&self.db, email).await.map_err(internal)?;
         let matches = self
             .passwords
@@ -260,6 +263,9 @@ impl AccountsService for Accounts {
         let user = match user {
             Some(user) if matches => user,
             user => {
+                self.limits
+                    .failed("sign_in", &address, SIGN_IN_PER_ADDRESS);
+                self.limits.failed("sign_in", email, SIGN_IN_PER_EMAIL);
                 self.record(audit::Action::SignInFailed, user.as_ref(), Some(email), json!({}), client)
                     .await?;
                 return Err(AppError::Invalid {
@@ -336,8 +342,8 @@ impl AccountsService for Accounts {
     }
 
     async fn verify_password(&self, user_id: i64, password: &str, client: &Client) -> Result<(), AppError> {
-        self.limits
-            .hit("sudo", &user_id.to_string(), SUDO_PER_ACCOUNT)?;
+        let account = user_id.to_string();
+        self.limits.check("sudo", &account, SUDO_PER_ACCOUNT)?;
         let user = self.user(user_id).await?.ok_or(AppError::Unauthenticated)?;
         if self
             .passwords
@@ -347,6 +353,7 @@ impl AccountsService for Accounts {
         {
             Ok(())
         } else {
+            self.limits.failed("sudo", &account, SUDO_PER_ACCOUNT);
             self.record(audit::Action::SignInFailed, Some(&user), None, json!({ "method": "password_confirmation" }), client)
                 .await?;
             Err(AppError::invalid("password", "That password is not right."))
@@ -363,14 +370,15 @@ impl AccountsService for Accounts {
     ) -> Result<(), AppError> {
         let user = self.user(user_id).await?.ok_or(AppError::Unauthenticated)?;
         validate::new_password("new", new, &user.email)?;
-        self.limits
-            .hit("sudo", &user_id.to_string(), SUDO_PER_ACCOUNT)?;
+        let account = user_id.to_string();
+        self.limits.check("sudo", &account, SUDO_PER_ACCOUNT)?;
         if !self
             .passwords
             .verify(current, Some(&user.password_hash))
             .await
             .map_err(internal)?
         {
+            self.limits.failed("sudo", &account, SUDO_PER_ACCOUNT);
             return Err(AppError::invalid("current", "Your current password is not right."));
         }
         let hash = self.passwords.hash(new).await.map_err(internal)?;

@@ -98,3 +98,50 @@ async fn a_client_that_never_finishes_its_headers_is_disconnected() {
         started.elapsed()
     );
 }
+
+#[tokio::test]
+async fn state_changing_requests_from_another_site_are_refused() {
+    let app = TestApp::spawn(Engine::Sqlite).await;
+    let request = |origin: Option<&str>, cookie: Option<&str>| {
+        let mut request = app
+            .client
+            .post(app.url("/api/request_magic_link"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("accept", "application/json")
+            .body("email=ada%40example.com");
+        if let Some(origin) = origin {
+            request = request.header("origin", origin);
+        }
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        request
+    };
+
+    let cross_site = request(Some("https://evil.example"), None).send().await.unwrap();
+    assert_eq!(cross_site.status(), 403);
+    let body = cross_site.text().await.unwrap();
+    assert!(body.contains("did not come from a Caveman page"), "{body}");
+
+    let no_origin_with_cookie = request(None, Some("caveman_session=x")).send().await.unwrap();
+    assert_eq!(no_origin_with_cookie.status(), 403);
+
+    let same_origin = request(Some(&app.base_url), None).send().await.unwrap();
+    assert_eq!(same_origin.status(), 200);
+
+    let public_origin = request(Some("http://127.0.0.1:3000"), None).send().await.unwrap();
+    assert_eq!(public_origin.status(), 200, "the configured public URL is this site too");
+
+    // A Referer from this site stands in for a missing Origin.
+    let referred = app
+        .client
+        .post(app.url("/api/request_magic_link"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("referer", app.url("/sign-in-link"))
+        .header("cookie", "caveman_session=x")
+        .body("email=ada%40example.com")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(referred.status(), 200);
+}

@@ -138,6 +138,24 @@ impl TestApp {
     /// Waits for the newest mail to `to` whose subject contains `subject`
     /// to reach the local mailbox, and returns its body.
     pub async fn mail(&self, to: &str, subject: &str) -> String {
+        self.mail_since(to, subject, 0).await
+    }
+
+    /// The id of the newest mail in the mailbox (0 when empty), to wait for
+    /// a mail sent after this point with [`Self::mail_since`].
+    pub async fn newest_mail_id(&self) -> i64 {
+        server::mailer::Mailbox::new(self.db.clone())
+            .list(1)
+            .await
+            .unwrap()
+            .first()
+            .map_or(0, |mail| mail.id)
+    }
+
+    /// Like [`Self::mail`], for a mail newer than mail id `since`. Mail is
+    /// sent in the background, so a test that sends the same kind of mail
+    /// twice must wait for the second explicitly.
+    pub async fn mail_since(&self, to: &str, subject: &str, since: i64) -> String {
         let mailbox = server::mailer::Mailbox::new(self.db.clone());
         for _ in 0..100 {
             let found = mailbox
@@ -145,7 +163,9 @@ impl TestApp {
                 .await
                 .unwrap()
                 .into_iter()
-                .find(|mail| mail.recipient == to && mail.subject.contains(subject));
+                .find(|mail| {
+                    mail.id > since && mail.recipient == to && mail.subject.contains(subject)
+                });
             if let Some(mail) = found {
                 return mail.body;
             }

@@ -9,11 +9,12 @@ use crate::support::{Browser, Engine, PASSWORD, TestApp, token_in};
 /// Invites `email` with `role` into `inviter`'s current workspace and has
 /// `invitee` accept. Returns the invitee's user id.
 async fn invite_and_accept(app: &TestApp, inviter: &Browser, invitee: &Browser, email: &str, role: &str) -> i64 {
+    let since = app.newest_mail_id().await;
     let invited = inviter
         .call("invite_member", &[("email", email), ("role", role)])
         .await;
     assert_eq!(invited.status, 200, "{}", invited.body);
-    let token = token_in(&app.mail(email, "invited").await);
+    let token = token_in(&app.mail_since(email, "invited", since).await);
     let preview = invitee.call("invitation_preview", &[("token", &token)]).await;
     assert_eq!(preview.status, 200, "{}", preview.body);
     assert_eq!(preview.json()["role"], role);

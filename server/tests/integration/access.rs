@@ -1,0 +1,329 @@
+//! The access matrix: every server function and every page route, called
+//! by an anonymous visitor, a member, an admin and an owner of a shared
+//! workspace, and by an outsider who belongs only to a workspace of their
+//! own. Each cell names the one outcome allowed.
+//!
+//! The test fails when a server function or route exists without an entry
+//! here, so a new endpoint cannot ship without deciding who may call it.
+
+use std::collections::BTreeSet;
+
+use server::db::Database;
+use server::workspaces::store as workspace_store;
+
+use crate::support::{Browser, Engine, PASSWORD, TestApp};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Caller {
+    Anonymous,
+    Member,
+    Admin,
+    Owner,
+    Outsider,
+}
+
+const CALLERS: [Caller; 5] = [
+    Caller::Anonymous,
+    Caller::Member,
+    Caller::Admin,
+    Caller::Owner,
+    Caller::Outsider,
+];
+
+/// The outcome of one call, by status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    /// 200: done.
+    Ok,
+    /// 401: sign in first.
+    SignIn,
+    /// 403: the role does not allow it.
+    Forbidden,
+    /// 404: not visible to this caller (or an unknown token).
+    NotFound,
+    /// 409: allowed, but refused by a rule (the last owner leaving).
+    Conflict,
+}
+
+use Outcome::{Conflict, Forbidden, NotFound, Ok, SignIn};
+
+impl Outcome {
+    fn of(status: u16) -> Option<Outcome> {
+        Some(match status {
+            200 => Ok,
+            401 => SignIn,
+            403 => Forbidden,
+            404 => NotFound,
+            409 => Conflict,
+            _ => return None,
+        })
+    }
+}
+
+/// What a case needs to build its arguments.
+struct Case {
+    workspace_id: i64,
+    target_id: i64,
+    invitation_id: i64,
+    invitation_token: String,
+    target_session: String,
+    unique: String,
+}
+
+/// A syntactically valid token that was never issued.
+const UNKNOWN_TOKEN: &str = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+
+/// One row: endpoint, arguments, and the outcome for anonymous, member,
+/// admin, owner and outsider.
+type Row = (&'static str, fn(&Case) -> Vec<(String, String)>, [Outcome; 5]);
+
+fn args(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(key, value)| ((*key).to_string(), (*value).to_string()))
+        .collect()
+}
+
+fn matrix() -> Vec<Row> {
+    vec![
+        ("sign_up", |c| args(&[("email", &format!("new-{}@example.com", c.unique)), ("display_name", "New"), ("password", PASSWORD)]), [Ok, Ok, Ok, Ok, Ok]),
+        ("confirm_email", |_| args(&[("token", UNKNOWN_TOKEN)]), [NotFound; 5]),
+        ("resend_confirmation", |_| args(&[("email", "someone@example.com")]), [Ok; 5]),
+        ("sign_in", |_| args(&[("email", "owner@example.com"), ("password", PASSWORD)]), [Ok; 5]),
+        ("sign_out", |_| args(&[]), [Ok; 5]),
+        ("viewer", |_| args(&[]), [Ok; 5]),
+        ("request_password_reset", |_| args(&[("email", "someone@example.com")]), [Ok; 5]),
+        ("reset_password", |_| args(&[("token", UNKNOWN_TOKEN), ("password", PASSWORD)]), [NotFound; 5]),
+        ("request_magic_link", |_| args(&[("email", "someone@example.com")]), [Ok; 5]),
+        ("magic_sign_in", |_| args(&[("token", UNKNOWN_TOKEN)]), [NotFound; 5]),
+        ("confirm_password", |_| args(&[("password", PASSWORD)]), [SignIn, Ok, Ok, Ok, Ok]),
+        ("change_password", |_| args(&[("current", PASSWORD), ("new", PASSWORD)]), [SignIn, Ok, Ok, Ok, Ok]),
+        ("sessions", |_| args(&[]), [SignIn, Ok, Ok, Ok, Ok]),
+        // Someone else's session is never visible, whatever the role.
+        ("revoke_session", |c| args(&[("handle", &c.target_session)]), [SignIn, NotFound, NotFound, NotFound, NotFound]),
+        ("sign_out_everywhere", |_| args(&[]), [SignIn, Ok, Ok, Ok, Ok]),
+        ("switch_workspace", |c| args(&[("id", &c.workspace_id.to_string())]), [SignIn, Ok, Ok, Ok, NotFound]),
+        ("create_workspace", |_| args(&[("name", "Another")]), [SignIn, Ok, Ok, Ok, Ok]),
+        // The outsider acts on their own workspace, never the shared one.
+        ("rename_workspace", |_| args(&[("name", "Renamed")]), [SignIn, Forbidden, Ok, Ok, Ok]),
+        ("delete_workspace", |_| args(&[]), [SignIn, Forbidden, Forbidden, Ok, Ok]),
+        ("workspace_detail", |_| args(&[]), [SignIn, Ok, Ok, Ok, Ok]),
+        ("invite_member", |c| args(&[("email", &format!("invitee-{}@example.com", c.unique)), ("role", "member")]), [SignIn, Forbidden, Ok, Ok, Ok]),
+        ("revoke_invitation", |c| args(&[("id", &c.invitation_id.to_string())]), [SignIn, Forbidden, Ok, Ok, NotFound]),
+        // Invitation links work for whoever holds them.
+        ("invitation_preview", |c| args(&[("token", &c.invitation_token)]), [Ok; 5]),
+        ("accept_invitation", |c| args(&[("token", &c.invitation_token)]), [SignIn, Ok, Ok, Ok, Ok]),
+        ("change_role", |c| args(&[("user_id", &c.target_id.to_string()), ("role", "admin")]), [SignIn, Forbidden, Ok, Ok, NotFound]),
+        ("remove_member", |c| args(&[("user_id", &c.target_id.to_string())]), [SignIn, Forbidden, Ok, Ok, NotFound]),
+        ("leave_workspace", |_| args(&[]), [SignIn, Ok, Ok, Conflict, Conflict]),
+        ("transfer_ownership", |c| args(&[("user_id", &c.target_id.to_string())]), [SignIn, Forbidden, Forbidden, Ok, NotFound]),
+        ("audit_log", |_| args(&[]), [SignIn, Forbidden, Ok, Ok, Ok]),
+        ("server_info", |_| args(&[]), [SignIn, Ok, Ok, Ok, Ok]),
+    ]
+}
+
+/// Page routes: the shell is the same for everyone; what a page shows
+/// comes from the server functions above.
+const PAGES: &[&str] = &[
+    "/",
+    "/about",
+    "/dashboards",
+    "/deployments",
+    "/hosts",
+    "/probes",
+    "/services",
+    "/sources",
+    "/settings",
+    "/settings/audit",
+    "/settings/workspace",
+    "/sign-up",
+    "/sign-in",
+    "/sign-in-link",
+    "/magic-link",
+    "/confirm-email",
+    "/forgot-password",
+    "/reset-password",
+    "/invitations/accept",
+];
+
+async fn execute(db: &Database, sql: &str, binds: &[i64]) {
+    match db {
+        Database::Sqlite(pool) => {
+            let mut query = sqlx::query(sql);
+            for bind in binds {
+                query = query.bind(*bind);
+            }
+            query.execute(pool).await.unwrap();
+        }
+        Database::Postgres(pool) => {
+            let mut query = sqlx::query(sql);
+            for bind in binds {
+                query = query.bind(*bind);
+            }
+            query.execute(pool).await.unwrap();
+        }
+    }
+}
+
+/// A shared workspace with the owner, an admin, a member and a target
+/// member, and a pending invitation.
+async fn shared_workspace(app: &TestApp, ids: &Ids, unique: &str) -> (i64, i64, String) {
+    let workspace = workspace_store::create(&app.db, ids.owner, "Shared space")
+        .await
+        .unwrap();
+    for (user, role) in [(ids.admin, "admin"), (ids.member, "member"), (ids.target, "member")] {
+        let sql = format!(
+            "INSERT INTO memberships (workspace_id, user_id, role, created_at) VALUES ($1, $2, '{role}', 0)"
+        );
+        execute(&app.db, &sql, &[workspace.id, user]).await;
+    }
+    let token = server::tokens::generate();
+    workspace_store::insert_invitation(
+        &app.db,
+        workspace.id,
+        &format!("pending-{unique}@example.com"),
+        app::workspaces::roles::Role::Member,
+        &token.hash,
+        ids.owner,
+        3600,
+    )
+    .await
+    .unwrap();
+    let detail = workspace_store::pending_invitations(&app.db, workspace.id)
+        .await
+        .unwrap();
+    (workspace.id, detail[0].id, token.plain.expose().clone())
+}
+
+struct Ids {
+    owner: i64,
+    admin: i64,
+    member: i64,
+    target: i64,
+}
+
+async fn user_id(browser: &Browser) -> i64 {
+    browser.viewer().await["user"]["id"].as_i64().unwrap()
+}
+
+async fn sign_in(app: &TestApp, email: &str) -> Browser {
+    let browser = app.browser();
+    let reply = browser
+        .call("sign_in", &[("email", email), ("password", PASSWORD)])
+        .await;
+    assert_eq!(reply.status, 200, "{email}: {}", reply.body);
+    browser
+}
+
+#[tokio::test]
+async fn every_endpoint_allows_exactly_whom_the_matrix_says() {
+    let app = TestApp::spawn(Engine::Sqlite).await;
+    let ids = Ids {
+        owner: user_id(&app.signed_in("owner@example.com", "Olga").await).await,
+        admin: user_id(&app.signed_in("admin@example.com", "Adam").await).await,
+        member: user_id(&app.signed_in("member@example.com", "Mia").await).await,
+        target: user_id(&app.signed_in("target@example.com", "Tom").await).await,
+    };
+    app.signed_in("outsider@example.com", "Otto").await;
+    // A live session of the target, which nobody else may end.
+    let target = sign_in(&app, "target@example.com").await;
+    let target_session = target.call("sessions", &[]).await.json()[0]["handle"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let rows = matrix();
+    let listed: BTreeSet<String> = rows.iter().map(|(name, ..)| format!("/api/{name}")).collect();
+    let registered: BTreeSet<String> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path.to_string())
+        .collect();
+    assert_eq!(
+        registered, listed,
+        "every server function needs a row in the access matrix (and every row a function)"
+    );
+
+    let mut failures = Vec::new();
+    for (n, (endpoint, make_args, expected)) in rows.iter().enumerate() {
+        for (caller, expected) in CALLERS.iter().zip(expected) {
+            let unique = format!("{n}-{caller:?}").to_lowercase();
+            let (workspace_id, invitation_id, invitation_token) =
+                shared_workspace(&app, &ids, &unique).await;
+            let case = Case {
+                workspace_id,
+                target_id: ids.target,
+                invitation_id,
+                invitation_token,
+                target_session: target_session.clone(),
+                unique,
+            };
+            let browser = match caller {
+                Caller::Anonymous => app.browser(),
+                Caller::Outsider => sign_in(&app, "outsider@example.com").await,
+                insider => {
+                    let email = match insider {
+                        Caller::Member => "member@example.com",
+                        Caller::Admin => "admin@example.com",
+                        _ => "owner@example.com",
+                    };
+                    let browser = sign_in(&app, email).await;
+                    let switched = browser
+                        .call("switch_workspace", &[("id", &workspace_id.to_string())])
+                        .await;
+                    assert_eq!(switched.status, 200, "{}", switched.body);
+                    browser
+                }
+            };
+            let pairs = make_args(&case);
+            let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let reply = browser.call(endpoint, &pairs).await;
+            let outcome = Outcome::of(reply.status);
+            if outcome != Some(*expected) {
+                failures.push(format!(
+                    "{endpoint} as {caller:?}: expected {expected:?}, got {} {}",
+                    reply.status, reply.body
+                ));
+            }
+            // Invitation links show their workspace to whoever holds them.
+            let token_gated = endpoint.contains("invitation");
+            if *caller == Caller::Outsider
+                && !token_gated
+                && (reply.body.contains("Shared space") || reply.body.contains("target@example.com"))
+            {
+                failures.push(format!("{endpoint} as outsider shows the shared workspace: {}", reply.body));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+
+    // Nobody could end the target's session.
+    assert!(!target.viewer().await.is_null());
+}
+
+#[tokio::test]
+async fn every_page_route_is_listed_and_renders_no_workspace_data_for_anonymous_visitors() {
+    let app = TestApp::spawn(Engine::Sqlite).await;
+    let owner = app.signed_in("owner@example.com", "Olga").await;
+    owner.call("create_workspace", &[("name", "Secret plans")]).await;
+
+    let routes: BTreeSet<String> = leptos_axum::generate_route_list(app::App)
+        .iter()
+        .map(|route| route.path().to_string())
+        .collect();
+    let listed: BTreeSet<String> = PAGES.iter().map(|path| (*path).to_string()).collect();
+    assert_eq!(routes, listed, "every page route needs an entry in PAGES");
+
+    for path in PAGES {
+        let response = app.get(path).await;
+        assert_eq!(response.status(), 200, "{path}");
+        let html = response.text().await.unwrap();
+        assert!(!html.contains("Secret plans"), "{path}");
+        assert!(!html.contains("owner@example.com"), "{path}");
+    }
+    let mailbox = app
+        .client
+        .get(app.url("/dev/mailbox"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(mailbox.status(), 200, "the local mailbox answers this machine");
+}
