@@ -154,6 +154,67 @@ impl Server {
             .and_then(|event| event["addr"].as_str()?.parse().ok())
     }
 
+    /// The server's data folder (its SQLite database, vault key file, log).
+    pub fn data_dir(&self) -> &std::path::Path {
+        self.data_dir.path()
+    }
+
+    /// Creates a confirmed account over HTTP, reading the confirmation link
+    /// from the local mailbox page as a user would.
+    pub async fn create_account(&self, email: &str, name: &str, password: &str) {
+        let client = reqwest::Client::new();
+        let call = |endpoint: &str, body: String| {
+            client
+                .post(self.url(&format!("/api/{endpoint}")))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("accept", "application/json")
+                .header("origin", &self.base_url)
+                .body(body)
+        };
+        let form = |pairs: &[(&str, &str)]| {
+            pairs
+                .iter()
+                .map(|(key, value)| format!("{key}={}", encode(value)))
+                .collect::<Vec<_>>()
+                .join("&")
+        };
+        let reply = call(
+            "sign_up",
+            form(&[("email", email), ("display_name", name), ("password", password)]),
+        )
+        .send()
+        .await
+        .expect("sign up");
+        assert_eq!(reply.status(), 200, "{}", reply.text().await.unwrap_or_default());
+        let token = self.mailed_token(email, "confirm-email").await;
+        let reply = call("confirm_email", form(&[("token", &token)]))
+            .send()
+            .await
+            .expect("confirm");
+        assert_eq!(reply.status(), 200, "{}", reply.text().await.unwrap_or_default());
+    }
+
+    /// The token of the newest link to `path` mailed to `email`, read from
+    /// the local mailbox page.
+    pub async fn mailed_token(&self, email: &str, path: &str) -> String {
+        eventually(&format!("a {path} mail to {email}"), UI_TIMEOUT, || async {
+            let page = reqwest::get(self.url("/dev/mailbox")).await.ok()?.text().await.ok()?;
+            // Mails are listed newest first, one <article> each.
+            page.split("<article")
+                .find(|mail| mail.contains(email) && mail.contains(path))
+                .and_then(|mail| {
+                    let start = mail.find("token=")? + "token=".len();
+                    Some(
+                        mail[start..]
+                            .chars()
+                            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                            .collect::<String>(),
+                    )
+                })
+        })
+        .await
+    }
+
     /// The server's log so far, one JSON object per event.
     pub fn log_events(&self) -> Vec<serde_json::Value> {
         self.log()
@@ -251,6 +312,53 @@ impl Browser {
         .await;
     }
 
+    /// Waits for the element at `css` and returns it.
+    pub async fn wait_for(&self, css: &str) -> fantoccini::elements::Element {
+        self.client
+            .wait()
+            .at_most(UI_TIMEOUT)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no element {css}: {e}\n{}", self.console_log()))
+    }
+
+    /// Waits until the element at `css` shows `text`.
+    pub async fn wait_for_text(&self, css: &str, text: &str) {
+        eventually(&format!("{css} to show {text:?}"), UI_TIMEOUT, || async {
+            let element = self.client.find(Locator::Css(css)).await.ok()?;
+            let shown = element.text().await.ok()?;
+            shown.contains(text).then_some(())
+        })
+        .await;
+    }
+
+    /// Types `value` into the empty input at `css`.
+    pub async fn fill(&self, css: &str, value: &str) {
+        let input = self.wait_for(css).await;
+        input.clear().await.expect("clear the input");
+        input.send_keys(value).await.expect("type into the input");
+    }
+
+    /// Clicks the element at `css` once it is enabled (buttons stay
+    /// disabled until the page hydrates).
+    pub async fn click(&self, css: &str) {
+        let element = eventually(&format!("{css} to be enabled"), UI_TIMEOUT, || async {
+            let element = self.client.find(Locator::Css(css)).await.ok()?;
+            element.is_enabled().await.ok()?.then_some(element)
+        })
+        .await;
+        element.click().await.expect("click");
+    }
+
+    /// Signs in through the sign-in page and waits for the user box.
+    pub async fn sign_in(&self, server: &Server, email: &str, password: &str) {
+        self.open_hydrated(&server.url("/sign-in")).await;
+        self.fill("#field-email", email).await;
+        self.fill("#field-password", password).await;
+        self.click("[data-testid=sign-in]").await;
+        self.wait_for("[data-testid=user-name]").await;
+    }
+
     /// What the page printed to the browser console, for failure reports.
     pub fn console_log(&self) -> String {
         std::fs::read_to_string(self.profile.path().join("chrome_debug.log")).unwrap_or_default()
@@ -274,4 +382,17 @@ impl Drop for Browser {
                 .status();
         }
     }
+}
+
+/// Percent-encodes a form value.
+pub fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (byte as char).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
 }

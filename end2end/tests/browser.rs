@@ -33,10 +33,15 @@ async fn the_page_becomes_interactive_once_the_webassembly_hydrates_it() {
     browser.close().await;
 }
 
+/// The password the tests' accounts use.
+const PASSWORD: &str = "correct horse battery staple";
+
 #[tokio::test]
 async fn checking_the_server_shows_its_database_and_migration_level() {
     let server = Server::start().await;
     let browser = Browser::start().await;
+    server.create_account("ada@example.com", "Ada", PASSWORD).await;
+    browser.sign_in(&server, "ada@example.com", PASSWORD).await;
     browser.open_hydrated(&server.url("/about")).await;
 
     let client = &browser.client;
@@ -165,4 +170,114 @@ async fn each_request_is_logged_once_with_route_status_latency_and_id() {
     assert!(event["latency_ms"].as_f64().is_some(), "{event}");
     assert_eq!(event["span"]["http.method"], "GET");
     assert_eq!(event["span"]["http.route"], "/about");
+}
+
+/// The sign-up page, then the confirmation link from the mailbox, then the
+/// sign-in page: the whole way a new user takes.
+async fn sign_up_through_the_pages(browser: &Browser, server: &Server, email: &str, name: &str) {
+    browser.open_hydrated(&server.url("/sign-up")).await;
+    browser.fill("#field-email", email).await;
+    browser.fill("#field-display_name", name).await;
+    browser.fill("#field-password", PASSWORD).await;
+    browser.click("[data-testid=sign-up]").await;
+    browser.wait_for_text("[data-testid=check-inbox]", email).await;
+
+    browser.client.goto(&server.url("/dev/mailbox")).await.expect("mailbox");
+    let link = browser
+        .wait_for("[data-testid=mail] a[href*='confirm-email']")
+        .await;
+    let href = link.attr("href").await.expect("href").expect("a link");
+    assert!(href.contains("token="), "{href}");
+    let token = server.mailed_token(email, "confirm-email").await;
+    browser
+        .open_hydrated(&server.url(&format!("/confirm-email?token={token}")))
+        .await;
+    browser.click("[data-testid=confirm]").await;
+    browser.wait_for("[data-testid=confirmed]").await;
+
+    browser.sign_in(server, email, PASSWORD).await;
+    browser.wait_for_text("[data-testid=user-name]", name).await;
+}
+
+#[tokio::test]
+async fn a_team_forms_through_the_pages_and_roles_are_enforced() {
+    let server = Server::start().await;
+    let owner = Browser::start().await;
+    let bob = Browser::start().await;
+
+    // Sign up, confirm through the mailbox, sign in; a personal workspace
+    // is there.
+    sign_up_through_the_pages(&owner, &server, "olga@example.com", "Olga").await;
+    owner.open_hydrated(&server.url("/settings/workspace")).await;
+    owner
+        .wait_for_text("[data-testid=workspace-name]", "Olga's workspace")
+        .await;
+
+    // Create a workspace: it becomes the current one.
+    owner.fill("#create-workspace-name", "Team").await;
+    owner.click("[data-testid=create-workspace]").await;
+    owner.wait_for_text("[data-testid=workspace-name]", "Team").await;
+    owner.wait_for_text("[data-testid=my-role]", "Owner").await;
+
+    // Invite Bob as an admin.
+    owner.fill("#field-email", "bob@example.com").await;
+    owner
+        .wait_for("form:has([data-testid=invite]) select [value=admin]")
+        .await
+        .click()
+        .await
+        .expect("choose admin");
+    owner.click("[data-testid=invite]").await;
+    owner.wait_for("[data-testid=invited]").await;
+    owner
+        .wait_for_text("[data-testid=invitations]", "bob@example.com")
+        .await;
+
+    // Bob, in a browser of his own, signs up and accepts.
+    sign_up_through_the_pages(&bob, &server, "bob@example.com", "Bob").await;
+    let token = server.mailed_token("bob@example.com", "invitations/accept").await;
+    bob.open_hydrated(&server.url(&format!("/invitations/accept?token={token}")))
+        .await;
+    bob.wait_for_text("[data-testid=invitation]", "Team").await;
+    bob.click("[data-testid=accept]").await;
+    bob.wait_for_text("[data-testid=workspace-name]", "Team").await;
+    bob.wait_for_text("[data-testid=my-role]", "Admin").await;
+    bob.wait_for("[data-testid=invite]").await;
+
+    // The owner makes Bob a plain member.
+    owner.open_hydrated(&server.url("/settings/workspace")).await;
+    let bob_row = "[data-testid=member][data-email='bob@example.com']";
+    owner.wait_for_text(bob_row, "Admin").await;
+    owner
+        .wait_for(&format!("{bob_row} select [value=member]"))
+        .await
+        .click()
+        .await
+        .expect("choose member");
+    owner
+        .click(&format!("{bob_row} [data-testid=change-role]"))
+        .await;
+    owner
+        .wait_for_text(&format!("{bob_row} [data-testid=member-role]"), "Member")
+        .await;
+
+    // Bob's page still shows the admin controls he had; the server refuses
+    // the invitation he tries to send.
+    bob.fill("#field-email", "eve@example.com").await;
+    bob.click("[data-testid=invite]").await;
+    bob.wait_for_text("[data-testid=form-error]", "You do not have permission")
+        .await;
+
+    // After a reload the controls are gone.
+    bob.open_hydrated(&server.url("/settings/workspace")).await;
+    bob.wait_for_text("[data-testid=my-role]", "Member").await;
+    assert!(
+        bob.client
+            .find(Locator::Css("[data-testid=invite]"))
+            .await
+            .is_err(),
+        "members get no invitation form"
+    );
+    owner.close().await;
+    bob.close().await;
 }

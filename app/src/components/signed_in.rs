@@ -30,6 +30,12 @@ impl ViewerState {
     pub fn refresh(&self) {
         self.refresh.update(|n| *n += 1);
     }
+
+    /// Changes on every [`Self::refresh`]: a key for resources that must
+    /// reload with the viewer.
+    pub fn version(&self) -> u32 {
+        self.refresh.get()
+    }
 }
 
 pub fn use_viewer() -> ViewerState {

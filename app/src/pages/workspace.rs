@@ -69,10 +69,13 @@ impl Actions {
             + self.delete.version().get()
     }
 
-    /// The latest error of any action, for the one alert at the top.
+    /// The latest error of any action, for the one alert at the top. It
+    /// stays there even when the reload after the action hides the form
+    /// (a member whose role changed meanwhile).
     fn error(&self) -> Signal<Option<AppError>> {
         let errors = [
             last_error(self.rename),
+            last_error(self.invite),
             last_error(self.revoke),
             last_error(self.change_role),
             last_error(self.remove),
@@ -88,7 +91,12 @@ impl Actions {
 fn WorkspaceSettings() -> impl IntoView {
     let actions = Actions::new();
     let viewer = use_viewer();
-    let detail = Resource::new(move || actions.versions(), |_| workspace_detail());
+    // Reloaded after any action here, and when the current workspace
+    // changes (switcher, a new workspace).
+    let detail = Resource::new(
+        move || (actions.versions(), viewer.version()),
+        |_| workspace_detail(),
+    );
     // Membership changes can move the caller to another workspace.
     Effect::new(move |previous: Option<usize>| {
         let now = actions.leave.version().get() + actions.delete.version().get();
@@ -101,7 +109,8 @@ fn WorkspaceSettings() -> impl IntoView {
     let needs_sudo = move || matches!(error.get(), Some(AppError::SudoRequired));
 
     view! {
-        <FormError error fields=&[] />
+        // Field errors are shown next to their field instead.
+        <FormError error fields=&["name", "email", "role"] />
         <Show when=needs_sudo>
             <SudoPrompt />
         </Show>
@@ -151,7 +160,6 @@ fn WorkspaceBody(detail: WorkspaceDetail, actions: Actions) -> impl IntoView {
             <section class="card" aria-labelledby="invite-heading">
                 <h2 id="invite-heading">"Invite someone"</h2>
                 <ActionForm action=actions.invite>
-                    <FormError error=invite_error fields=&["email", "role"] />
                     <Field name="email" label="Email address" kind="email" error=invite_error />
                     <RoleSelect name="role" my_role=role current=Role::Member />
                     <Submit label="Send invitation" busy="Sending…" pending=actions.invite.pending().into() testid="invite" />
@@ -284,7 +292,7 @@ fn CreateWorkspace() -> impl IntoView {
         <section class="card" aria-labelledby="create-heading">
             <h2 id="create-heading">"Create another workspace"</h2>
             <ActionForm action=create>
-                <Field name="name" label="Name" error />
+                <Field name="name" id="create-workspace-name" label="Name" error />
                 <Submit label="Create workspace" busy="Creating…" pending=create.pending().into() testid="create-workspace" />
             </ActionForm>
         </section>
