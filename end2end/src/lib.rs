@@ -63,6 +63,11 @@ pub struct Server {
 
 impl Server {
     pub async fn start() -> Server {
+        Self::start_with(&[]).await
+    }
+
+    /// Starts the server with extra environment variables.
+    pub async fn start_with(env: &[(&str, &str)]) -> Server {
         let binary = std::env::var_os("CAVEMAN_BIN")
             .map(PathBuf::from)
             .unwrap_or_else(|| target_dir().join("debug/caveman"));
@@ -96,6 +101,7 @@ impl Server {
             .env("CAVEMAN_LOG_FORMAT", "json")
             .env("CAVEMAN_DATA_DIR", data_dir.path())
             .env("CAVEMAN_SITE_ROOT", &site_root)
+            .envs(env.iter().copied())
             .stdout(log.try_clone().expect("log handle"))
             .stderr(log)
             .kill_on_drop(true)

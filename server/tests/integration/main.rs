@@ -11,6 +11,7 @@ mod accounts;
 mod cli;
 mod database;
 mod health;
+mod mail;
 mod middleware;
 mod pages;
 mod server_fns;
