@@ -7,8 +7,8 @@ use leptos_router::path;
 
 use crate::components::layout::Layout;
 use crate::pages::{
-    about::AboutPage, account::AccountPage, auth, domain, home::HomePage,
-    not_found::NotFoundPage, workspace,
+    about::AboutPage, account::AccountPage, auth, domain, home::HomePage, not_found::NotFoundPage,
+    workspace,
 };
 
 /// The root component, rendered on the server and hydrated in the browser.

@@ -186,25 +186,44 @@ impl Server {
         };
         let reply = call(
             "sign_up",
-            form(&[("email", email), ("display_name", name), ("password", password)]),
+            form(&[
+                ("email", email),
+                ("display_name", name),
+                ("password", password),
+            ]),
         )
         .send()
         .await
         .expect("sign up");
-        assert_eq!(reply.status(), 200, "{}", reply.text().await.unwrap_or_default());
+        assert_eq!(
+            reply.status(),
+            200,
+            "{}",
+            reply.text().await.unwrap_or_default()
+        );
         let token = self.mailed_token(email, "confirm-email").await;
         let reply = call("confirm_email", form(&[("token", &token)]))
             .send()
             .await
             .expect("confirm");
-        assert_eq!(reply.status(), 200, "{}", reply.text().await.unwrap_or_default());
+        assert_eq!(
+            reply.status(),
+            200,
+            "{}",
+            reply.text().await.unwrap_or_default()
+        );
     }
 
     /// The token of the newest link to `path` mailed to `email`, read from
     /// the local mailbox page.
     pub async fn mailed_token(&self, email: &str, path: &str) -> String {
         eventually(&format!("a {path} mail to {email}"), UI_TIMEOUT, || async {
-            let page = reqwest::get(self.url("/dev/mailbox")).await.ok()?.text().await.ok()?;
+            let page = reqwest::get(self.url("/dev/mailbox"))
+                .await
+                .ok()?
+                .text()
+                .await
+                .ok()?;
             // Mails are listed newest first, one <article> each.
             page.split("<article")
                 .find(|mail| mail.contains(email) && mail.contains(path))

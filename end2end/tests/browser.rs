@@ -40,7 +40,9 @@ const PASSWORD: &str = "correct horse battery staple";
 async fn checking_the_server_shows_its_database_and_migration_level() {
     let server = Server::start().await;
     let browser = Browser::start().await;
-    server.create_account("ada@example.com", "Ada", PASSWORD).await;
+    server
+        .create_account("ada@example.com", "Ada", PASSWORD)
+        .await;
     browser.sign_in(&server, "ada@example.com", PASSWORD).await;
     browser.open_hydrated(&server.url("/about")).await;
 
@@ -180,9 +182,15 @@ async fn sign_up_through_the_pages(browser: &Browser, server: &Server, email: &s
     browser.fill("#field-display_name", name).await;
     browser.fill("#field-password", PASSWORD).await;
     browser.click("[data-testid=sign-up]").await;
-    browser.wait_for_text("[data-testid=check-inbox]", email).await;
+    browser
+        .wait_for_text("[data-testid=check-inbox]", email)
+        .await;
 
-    browser.client.goto(&server.url("/dev/mailbox")).await.expect("mailbox");
+    browser
+        .client
+        .goto(&server.url("/dev/mailbox"))
+        .await
+        .expect("mailbox");
     let link = browser
         .wait_for("[data-testid=mail] a[href*='confirm-email']")
         .await;
@@ -208,7 +216,9 @@ async fn a_team_forms_through_the_pages_and_roles_are_enforced() {
     // Sign up, confirm through the mailbox, sign in; a personal workspace
     // is there.
     sign_up_through_the_pages(&owner, &server, "olga@example.com", "Olga").await;
-    owner.open_hydrated(&server.url("/settings/workspace")).await;
+    owner
+        .open_hydrated(&server.url("/settings/workspace"))
+        .await;
     owner
         .wait_for_text("[data-testid=workspace-name]", "Olga's workspace")
         .await;
@@ -216,7 +226,9 @@ async fn a_team_forms_through_the_pages_and_roles_are_enforced() {
     // Create a workspace: it becomes the current one.
     owner.fill("#create-workspace-name", "Team").await;
     owner.click("[data-testid=create-workspace]").await;
-    owner.wait_for_text("[data-testid=workspace-name]", "Team").await;
+    owner
+        .wait_for_text("[data-testid=workspace-name]", "Team")
+        .await;
     owner.wait_for_text("[data-testid=my-role]", "Owner").await;
 
     // Invite Bob as an admin.
@@ -235,17 +247,22 @@ async fn a_team_forms_through_the_pages_and_roles_are_enforced() {
 
     // Bob, in a browser of his own, signs up and accepts.
     sign_up_through_the_pages(&bob, &server, "bob@example.com", "Bob").await;
-    let token = server.mailed_token("bob@example.com", "invitations/accept").await;
+    let token = server
+        .mailed_token("bob@example.com", "invitations/accept")
+        .await;
     bob.open_hydrated(&server.url(&format!("/invitations/accept?token={token}")))
         .await;
     bob.wait_for_text("[data-testid=invitation]", "Team").await;
     bob.click("[data-testid=accept]").await;
-    bob.wait_for_text("[data-testid=workspace-name]", "Team").await;
+    bob.wait_for_text("[data-testid=workspace-name]", "Team")
+        .await;
     bob.wait_for_text("[data-testid=my-role]", "Admin").await;
     bob.wait_for("[data-testid=invite]").await;
 
     // The owner makes Bob a plain member.
-    owner.open_hydrated(&server.url("/settings/workspace")).await;
+    owner
+        .open_hydrated(&server.url("/settings/workspace"))
+        .await;
     let bob_row = "[data-testid=member][data-email='bob@example.com']";
     owner.wait_for_text(bob_row, "Admin").await;
     owner

@@ -55,7 +55,8 @@ impl Session<'_> {
             }
             self.seen.push_str(&format!("{name}: {value}\n"));
         }
-        self.seen.push_str(&response.text().await.unwrap_or_default());
+        self.seen
+            .push_str(&response.text().await.unwrap_or_default());
         status
     }
 }
@@ -70,7 +71,9 @@ fn occurrences(haystack: &[u8], needle: &str) -> usize {
 #[tokio::test]
 async fn a_planted_password_and_session_id_appear_nowhere() {
     let server = Server::start_with(&[("CAVEMAN_LOG", "debug")]).await;
-    server.create_account("ada@example.com", "Ada", PASSWORD).await;
+    server
+        .create_account("ada@example.com", "Ada", PASSWORD)
+        .await;
     let mut session = Session {
         server: &server,
         client: reqwest::Client::new(),
@@ -80,13 +83,22 @@ async fn a_planted_password_and_session_id_appear_nowhere() {
 
     assert_eq!(
         session
-            .call("sign_in", &[("email", "ada@example.com"), ("password", PASSWORD)])
+            .call(
+                "sign_in",
+                &[("email", "ada@example.com"), ("password", PASSWORD)]
+            )
             .await,
         200
     );
     let cookie = session.cookie.clone().expect("a session cookie");
     let session_id = cookie.trim_start_matches("caveman_session=").to_string();
-    for endpoint in ["viewer", "sessions", "workspace_detail", "audit_log", "server_info"] {
+    for endpoint in [
+        "viewer",
+        "sessions",
+        "workspace_detail",
+        "audit_log",
+        "server_info",
+    ] {
         assert_eq!(session.call(endpoint, &[]).await, 200, "{endpoint}");
     }
     for path in ["/", "/settings", "/settings/workspace", "/settings/audit"] {
@@ -94,15 +106,26 @@ async fn a_planted_password_and_session_id_appear_nowhere() {
     }
     assert_eq!(
         session
-            .call("change_password", &[("current", PASSWORD), ("new", NEW_PASSWORD)])
+            .call(
+                "change_password",
+                &[("current", PASSWORD), ("new", NEW_PASSWORD)]
+            )
             .await,
         200
     );
-    assert_eq!(session.call("confirm_password", &[("password", "a wrong guess")]).await, 422);
+    assert_eq!(
+        session
+            .call("confirm_password", &[("password", "a wrong guess")])
+            .await,
+        422
+    );
     assert_eq!(session.call("sign_out", &[]).await, 200);
     assert_eq!(
         session
-            .call("sign_in", &[("email", "ada@example.com"), ("password", NEW_PASSWORD)])
+            .call(
+                "sign_in",
+                &[("email", "ada@example.com"), ("password", NEW_PASSWORD)]
+            )
             .await,
         200
     );
@@ -118,13 +141,20 @@ async fn a_planted_password_and_session_id_appear_nowhere() {
         "the search sees what the database holds"
     );
     let log = server.log();
-    assert!(log.contains("sign_in"), "the log was captured at debug level");
+    assert!(
+        log.contains("sign_in"),
+        "the log was captured at debug level"
+    );
 
     for secret in [PASSWORD, NEW_PASSWORD, session_id.as_str()] {
         assert_eq!(occurrences(&stored, secret), 0, "{secret} is stored");
         assert_eq!(occurrences(log.as_bytes(), secret), 0, "{secret} is logged");
     }
     for password in [PASSWORD, NEW_PASSWORD] {
-        assert_eq!(occurrences(session.seen.as_bytes(), password), 0, "{password} was sent back");
+        assert_eq!(
+            occurrences(session.seen.as_bytes(), password),
+            0,
+            "{password} was sent back"
+        );
     }
 }

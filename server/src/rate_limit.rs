@@ -69,7 +69,13 @@ impl RateLimiter {
         let _ = self.count(bucket, key, limit, true);
     }
 
-    fn count(&self, bucket: &'static str, key: &str, limit: Limit, add: bool) -> Result<(), AppError> {
+    fn count(
+        &self,
+        bucket: &'static str,
+        key: &str,
+        limit: Limit,
+        add: bool,
+    ) -> Result<(), AppError> {
         let now = Instant::now();
         let mut windows = self
             .windows
@@ -78,13 +84,11 @@ impl RateLimiter {
         if windows.len() >= SWEEP_AT {
             windows.retain(|_, window| now.duration_since(window.started) < window.window);
         }
-        let window = windows
-            .entry((bucket, key.to_string()))
-            .or_insert(Window {
-                started: now,
-                window: limit.window,
-                count: 0,
-            });
+        let window = windows.entry((bucket, key.to_string())).or_insert(Window {
+            started: now,
+            window: limit.window,
+            count: 0,
+        });
         if now.duration_since(window.started) >= limit.window {
             *window = Window {
                 started: now,
@@ -93,7 +97,9 @@ impl RateLimiter {
             };
         }
         if window.count >= limit.max {
-            let left = limit.window.saturating_sub(now.duration_since(window.started));
+            let left = limit
+                .window
+                .saturating_sub(now.duration_since(window.started));
             tracing::warn!(rate_limit.bucket = bucket, "rate limit reached");
             return Err(AppError::RateLimited {
                 retry_after_secs: left.as_secs().max(1),
@@ -120,7 +126,9 @@ mod tests {
         limiter.hit("sign_in", "a", limit).unwrap();
         limiter.hit("sign_in", "a", limit).unwrap();
         let refused = limiter.hit("sign_in", "a", limit).unwrap_err();
-        assert!(matches!(refused, AppError::RateLimited { retry_after_secs } if retry_after_secs >= 1));
+        assert!(
+            matches!(refused, AppError::RateLimited { retry_after_secs } if retry_after_secs >= 1)
+        );
         // Other keys and buckets count separately.
         limiter.hit("sign_in", "b", limit).unwrap();
         limiter.hit("reset", "a", limit).unwrap();

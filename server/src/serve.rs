@@ -15,9 +15,9 @@ use crate::http::{self, AppState};
 use crate::mailer::{MailError, Mailbox, Mailer, Smtp};
 use crate::rate_limit::RateLimiter;
 use crate::system::System;
-use crate::workspaces::Workspaces;
 use crate::vault::Vault;
 use crate::vault::keys::{self, KeySourceError};
+use crate::workspaces::Workspaces;
 
 /// How long the database pool may take to close at shutdown.
 const DB_CLOSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);

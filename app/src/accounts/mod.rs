@@ -74,8 +74,7 @@ pub trait AccountsService: Send + Sync + 'static {
     async fn resend_confirmation(&self, email: &str, client: &Client) -> Result<(), AppError>;
     /// Checks a password and returns the account's id. Gives the personal
     /// workspace to an account that has none.
-    async fn sign_in(&self, email: &str, password: &str, client: &Client)
-    -> Result<i64, AppError>;
+    async fn sign_in(&self, email: &str, password: &str, client: &Client) -> Result<i64, AppError>;
     /// Mails a password-reset link.
     async fn request_password_reset(&self, email: &str, client: &Client) -> Result<(), AppError>;
     /// Sets a new password with a reset token and ends every session of
@@ -109,12 +108,18 @@ pub trait AccountsService: Send + Sync + 'static {
     ) -> Result<(), AppError>;
     /// The caller's frame: account, current workspace and the others.
     /// `None` when the account no longer exists.
-    async fn viewer(&self, user_id: i64, workspace_id: Option<i64>)
-    -> Result<Option<Viewer>, AppError>;
+    async fn viewer(
+        &self,
+        user_id: i64,
+        workspace_id: Option<i64>,
+    ) -> Result<Option<Viewer>, AppError>;
     /// Resolves a session's account and chosen workspace into a scope.
     /// `None` when the account no longer exists.
-    async fn scope(&self, user_id: i64, workspace_id: Option<i64>)
-    -> Result<Option<Scope>, AppError>;
+    async fn scope(
+        &self,
+        user_id: i64,
+        workspace_id: Option<i64>,
+    ) -> Result<Option<Scope>, AppError>;
     /// The account's live sessions; `current_session` is the caller's own
     /// session id, to mark it.
     async fn sessions(

@@ -143,8 +143,14 @@ pub async fn magic_sign_in(token: String) -> Result<(), AppError> {
     let client = auth::client();
     let user_id = accounts()?.redeem_magic_link(token, &client).await?;
     let session = auth::session().await?;
-    auth::start_session(&session, user_id, auth::SignInMethod::MailedLink, false, &client)
-        .await?;
+    auth::start_session(
+        &session,
+        user_id,
+        auth::SignInMethod::MailedLink,
+        false,
+        &client,
+    )
+    .await?;
     leptos_axum::redirect("/");
     Ok(())
 }

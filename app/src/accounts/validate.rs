@@ -153,7 +153,14 @@ mod tests {
 
     #[test]
     fn malformed_emails_are_refused_with_a_reason() {
-        for bad in ["ada", "ada@", "@example.com", "ada@example", "a b@example.com", "a@b@c.com"] {
+        for bad in [
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "a b@example.com",
+            "a@b@c.com",
+        ] {
             assert!(
                 message(email("email", bad)).contains("like name@example.com"),
                 "{bad}"
@@ -167,8 +174,12 @@ mod tests {
         assert!(message(new_password("password", "short", "a@b.co")).contains("at least 12"));
         assert!(message(new_password("password", &"x".repeat(300), "a@b.co")).contains("at most"));
         assert!(
-            message(new_password("password", "ada@example.com", "ADA@example.com"))
-                .contains("email address")
+            message(new_password(
+                "password",
+                "ada@example.com",
+                "ADA@example.com"
+            ))
+            .contains("email address")
         );
         assert!(message(new_password("password", "abababababab", "a@b.co")).contains("four"));
         new_password("password", "correct horse battery", "a@b.co").unwrap();

@@ -38,9 +38,11 @@ where
     S::Output: Send + Sync + 'static,
 {
     Signal::derive(move || {
-        action
-            .value()
-            .with(|value| value.as_ref().and_then(|result| result.as_ref().err().cloned()))
+        action.value().with(|value| {
+            value
+                .as_ref()
+                .and_then(|result| result.as_ref().err().cloned())
+        })
     })
 }
 
@@ -97,7 +99,10 @@ pub fn Field(
 
 /// Errors of the last submission that belong to none of `fields`.
 #[component]
-pub fn FormError(error: Signal<Option<AppError>>, fields: &'static [&'static str]) -> impl IntoView {
+pub fn FormError(
+    error: Signal<Option<AppError>>,
+    fields: &'static [&'static str],
+) -> impl IntoView {
     let message = move || error.with(|error| form_message(error.as_ref(), fields));
     view! {
         <Show when=move || message().is_some()>
@@ -116,7 +121,11 @@ pub fn Submit(
     #[prop(optional)] danger: bool,
 ) -> impl IntoView {
     let hydrated = use_hydrated();
-    let class = if danger { "button button-danger" } else { "button" };
+    let class = if danger {
+        "button button-danger"
+    } else {
+        "button"
+    };
     view! {
         <button
             type="submit"

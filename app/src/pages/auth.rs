@@ -22,7 +22,11 @@ fn token_from_query() -> Option<String> {
 pub fn SignUpPage() -> impl IntoView {
     let action = ServerAction::<SignUpFn>::new();
     let error = last_error(action);
-    let sent_to = move || action.value().with(|value| value.as_ref().and_then(|r| r.as_ref().ok().cloned()));
+    let sent_to = move || {
+        action
+            .value()
+            .with(|value| value.as_ref().and_then(|r| r.as_ref().ok().cloned()))
+    };
     let password_hint = StoredValue::new(format!(
         "At least {} characters, not your email address.",
         validate::PASSWORD_MIN_CHARS

@@ -205,7 +205,8 @@ fn WorkspaceBody(detail: WorkspaceDetail, actions: Actions) -> impl IntoView {
 
 #[component]
 fn MemberRow(member: Member, my_role: Role, actions: Actions) -> impl IntoView {
-    let may_manage = my_role.may(Action::ChangeRoles) && my_role.may_assign(member.role, Role::Member);
+    let may_manage =
+        my_role.may(Action::ChangeRoles) && my_role.may_assign(member.role, Role::Member);
     let may_transfer = my_role.may(Action::TransferOwnership) && member.role != Role::Owner;
     let id = member.user_id;
 
@@ -311,7 +312,13 @@ pub fn AcceptInvitationPage() -> impl IntoView {
     let error = last_error(accept);
     let viewer = use_viewer();
     let here = use_location();
-    let next = move || format!("{}{}", here.pathname.get_untracked(), here.search.get_untracked());
+    let next = move || {
+        format!(
+            "{}{}",
+            here.pathname.get_untracked(),
+            here.search.get_untracked()
+        )
+    };
 
     view! {
         <PageHeader title="Invitation" summary="Join a workspace you were invited to." />

@@ -7,9 +7,9 @@ mod server_fns;
 
 use serde::{Deserialize, Serialize};
 
-use roles::Role;
 #[cfg(feature = "ssr")]
 use crate::{AppError, auth::Client, scope::Scope};
+use roles::Role;
 
 pub use server_fns::*;
 

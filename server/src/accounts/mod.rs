@@ -80,7 +80,12 @@ impl Accounts {
     }
 
     /// Counts a mail-sending request against the client and the address.
-    fn limit_mail(&self, bucket: &'static str, email: &str, client: &Client) -> Result<(), AppError> {
+    fn limit_mail(
+        &self,
+        bucket: &'static str,
+        email: &str,
+        client: &Client,
+    ) -> Result<(), AppError> {
         self.limits
             .hit(bucket, &Self::address_key(client), MAIL_PER_ADDRESS)?;
         self.limits.hit(bucket, email, MAIL_PER_EMAIL)
@@ -138,7 +143,14 @@ impl Accounts {
         Ok(())
     }
 
-    async fn record(&self, action: audit::Action, user: Option<&User>, email: Option<&str>, detail: serde_json::Value, client: &Client) -> Result<(), AppError> {
+    async fn record(
+        &self,
+        action: audit::Action,
+        user: Option<&User>,
+        email: Option<&str>,
+        detail: serde_json::Value,
+        client: &Client,
+    ) -> Result<(), AppError> {
         audit::record(
             &self.db,
             Event {
@@ -189,7 +201,11 @@ impl AccountsService for Accounts {
         self.limit_mail("sign_up", &account.email, client)?;
         // Hashed even when the address is taken, so both replies take as
         // long.
-        let hash = self.passwords.hash(&account.password).await.map_err(internal)?;
+        let hash = self
+            .passwords
+            .hash(&account.password)
+            .await
+            .map_err(internal)?;
         match store::insert_user(&self.db, &account.email, &account.display_name, &hash)
             .await
             .map_err(internal)?
@@ -197,8 +213,14 @@ impl AccountsService for Accounts {
             Some(id) => {
                 let user = self.user(id).await?.ok_or(AppError::Internal)?;
                 self.mail_token(&user, Purpose::ConfirmEmail).await?;
-                self.record(audit::Action::SignedUp, Some(&user), None, json!({}), client)
-                    .await
+                self.record(
+                    audit::Action::SignedUp,
+                    Some(&user),
+                    None,
+                    json!({}),
+                    client,
+                )
+                .await
             }
             None => {
                 let existing = store::user_by_email(&self.db, &account.email)
@@ -226,19 +248,30 @@ impl AccountsService for Accounts {
     }
 
     async fn confirm_email(&self, token: &str, client: &Client) -> Result<(), AppError> {
-        let (user_id, email) = store::redeem_token(&self.db, Purpose::ConfirmEmail, &tokens::hash(token))
+        let (user_id, email) =
+            store::redeem_token(&self.db, Purpose::ConfirmEmail, &tokens::hash(token))
+                .await
+                .map_err(internal)?
+                .ok_or_else(|| link_gone("confirmation"))?;
+        store::mark_confirmed(&self.db, user_id)
             .await
-            .map_err(internal)?
-            .ok_or_else(|| link_gone("confirmation"))?;
-        store::mark_confirmed(&self.db, user_id).await.map_err(internal)?;
+            .map_err(internal)?;
         let user = self.user(user_id).await?;
-        self.record(audit::Action::EmailConfirmed, user.as_ref(), Some(&email), json!({}), client)
-            .await
+        self.record(
+            audit::Action::EmailConfirmed,
+            user.as_ref(),
+            Some(&email),
+            json!({}),
+            client,
+        )
+        .await
     }
 
     async fn resend_confirmation(&self, email: &str, client: &Client) -> Result<(), AppError> {
         self.limit_mail("resend_confirmation", email, client)?;
-        let user = store::user_by_email(&self.db, email).await.map_err(internal)?;
+        let user = store::user_by_email(&self.db, email)
+            .await
+            .map_err(internal)?;
         match user {
             Some(user) if user.email_confirmed_at.is_none() => {
                 self.mail_token(&user, Purpose::ConfirmEmail).await
@@ -254,20 +287,30 @@ impl AccountsService for Accounts {
         self.limits
             .check("sign_in", &address, SIGN_IN_PER_ADDRESS)?;
         self.limits.check("sign_in", email, SIGN_IN_PER_EMAIL)?;
-        let user = store::user_by_email(&self.db, email).await.map_err(internal)?;
+        let user = store::user_by_email(&self.db, email)
+            .await
+            .map_err(internal)?;
         let matches = self
             .passwords
-            .verify(password, user.as_ref().map(|user| user.password_hash.as_str()))
+            .verify(
+                password,
+                user.as_ref().map(|user| user.password_hash.as_str()),
+            )
             .await
             .map_err(internal)?;
         let user = match user {
             Some(user) if matches => user,
             user => {
-                self.limits
-                    .failed("sign_in", &address, SIGN_IN_PER_ADDRESS);
+                self.limits.failed("sign_in", &address, SIGN_IN_PER_ADDRESS);
                 self.limits.failed("sign_in", email, SIGN_IN_PER_EMAIL);
-                self.record(audit::Action::SignInFailed, user.as_ref(), Some(email), json!({}), client)
-                    .await?;
+                self.record(
+                    audit::Action::SignInFailed,
+                    user.as_ref(),
+                    Some(email),
+                    json!({}),
+                    client,
+                )
+                .await?;
                 return Err(AppError::Invalid {
                     field: None,
                     message: "That email address and password do not match an account.".into(),
@@ -281,20 +324,34 @@ impl AccountsService for Accounts {
             ));
         }
         self.workspaces_of(&user).await?;
-        self.record(audit::Action::SignInSucceeded, Some(&user), None, json!({ "method": "password" }), client)
-            .await?;
+        self.record(
+            audit::Action::SignInSucceeded,
+            Some(&user),
+            None,
+            json!({ "method": "password" }),
+            client,
+        )
+        .await?;
         Ok(user.id)
     }
 
     async fn request_password_reset(&self, email: &str, client: &Client) -> Result<(), AppError> {
         self.limit_mail("password_reset", email, client)?;
-        if let Some(user) = store::user_by_email(&self.db, email).await.map_err(internal)? {
+        if let Some(user) = store::user_by_email(&self.db, email)
+            .await
+            .map_err(internal)?
+        {
             self.mail_token(&user, Purpose::ResetPassword).await?;
         }
         Ok(())
     }
 
-    async fn reset_password(&self, token: &str, password: &str, client: &Client) -> Result<i64, AppError> {
+    async fn reset_password(
+        &self,
+        token: &str,
+        password: &str,
+        client: &Client,
+    ) -> Result<i64, AppError> {
         let hash = tokens::hash(token);
         let (_, email) = store::peek_token(&self.db, Purpose::ResetPassword, &hash)
             .await
@@ -312,17 +369,30 @@ impl AccountsService for Accounts {
             .await
             .map_err(internal)?;
         // The link proves the mailbox is theirs.
-        store::mark_confirmed(&self.db, user_id).await.map_err(internal)?;
-        let ended = store::delete_sessions(&self.db, user_id, None).await.map_err(internal)?;
+        store::mark_confirmed(&self.db, user_id)
+            .await
+            .map_err(internal)?;
+        let ended = store::delete_sessions(&self.db, user_id, None)
+            .await
+            .map_err(internal)?;
         let user = self.user(user_id).await?;
-        self.record(audit::Action::PasswordReset, user.as_ref(), None, json!({ "sessions_ended": ended }), client)
-            .await?;
+        self.record(
+            audit::Action::PasswordReset,
+            user.as_ref(),
+            None,
+            json!({ "sessions_ended": ended }),
+            client,
+        )
+        .await?;
         Ok(user_id)
     }
 
     async fn request_magic_link(&self, email: &str, client: &Client) -> Result<(), AppError> {
         self.limit_mail("magic_link", email, client)?;
-        if let Some(user) = store::user_by_email(&self.db, email).await.map_err(internal)? {
+        if let Some(user) = store::user_by_email(&self.db, email)
+            .await
+            .map_err(internal)?
+        {
             self.mail_token(&user, Purpose::MagicLink).await?;
         }
         Ok(())
@@ -333,15 +403,31 @@ impl AccountsService for Accounts {
             .await
             .map_err(internal)?
             .ok_or_else(|| link_gone("sign-in"))?;
-        store::mark_confirmed(&self.db, user_id).await.map_err(internal)?;
-        let user = self.user(user_id).await?.ok_or_else(|| link_gone("sign-in"))?;
+        store::mark_confirmed(&self.db, user_id)
+            .await
+            .map_err(internal)?;
+        let user = self
+            .user(user_id)
+            .await?
+            .ok_or_else(|| link_gone("sign-in"))?;
         self.workspaces_of(&user).await?;
-        self.record(audit::Action::MagicLinkSignIn, Some(&user), None, json!({ "method": "magic_link" }), client)
-            .await?;
+        self.record(
+            audit::Action::MagicLinkSignIn,
+            Some(&user),
+            None,
+            json!({ "method": "magic_link" }),
+            client,
+        )
+        .await?;
         Ok(user_id)
     }
 
-    async fn verify_password(&self, user_id: i64, password: &str, client: &Client) -> Result<(), AppError> {
+    async fn verify_password(
+        &self,
+        user_id: i64,
+        password: &str,
+        client: &Client,
+    ) -> Result<(), AppError> {
         let account = user_id.to_string();
         self.limits.check("sudo", &account, SUDO_PER_ACCOUNT)?;
         let user = self.user(user_id).await?.ok_or(AppError::Unauthenticated)?;
@@ -354,8 +440,14 @@ impl AccountsService for Accounts {
             Ok(())
         } else {
             self.limits.failed("sudo", &account, SUDO_PER_ACCOUNT);
-            self.record(audit::Action::SignInFailed, Some(&user), None, json!({ "method": "password_confirmation" }), client)
-                .await?;
+            self.record(
+                audit::Action::SignInFailed,
+                Some(&user),
+                None,
+                json!({ "method": "password_confirmation" }),
+                client,
+            )
+            .await?;
             Err(AppError::invalid("password", "That password is not right."))
         }
     }
@@ -379,15 +471,19 @@ impl AccountsService for Accounts {
             .map_err(internal)?
         {
             self.limits.failed("sudo", &account, SUDO_PER_ACCOUNT);
-            return Err(AppError::invalid("current", "Your current password is not right."));
+            return Err(AppError::invalid(
+                "current",
+                "Your current password is not right.",
+            ));
         }
         let hash = self.passwords.hash(new).await.map_err(internal)?;
         store::set_password_hash(&self.db, user_id, &hash)
             .await
             .map_err(internal)?;
-        let ended = store::delete_sessions(&self.db, user_id, Some(&sessions::id_hash(current_session)))
-            .await
-            .map_err(internal)?;
+        let ended =
+            store::delete_sessions(&self.db, user_id, Some(&sessions::id_hash(current_session)))
+                .await
+                .map_err(internal)?;
         self.mailer.send(Mail {
             to: user.email.clone(),
             subject: "Your Caveman password was changed".into(),
@@ -398,16 +494,28 @@ impl AccountsService for Accounts {
                 reset = self.public_url.join("/forgot-password").map(String::from).unwrap_or_default(),
             ),
         });
-        self.record(audit::Action::PasswordChanged, Some(&user), None, json!({ "sessions_ended": ended }), client)
-            .await
+        self.record(
+            audit::Action::PasswordChanged,
+            Some(&user),
+            None,
+            json!({ "sessions_ended": ended }),
+            client,
+        )
+        .await
     }
 
-    async fn viewer(&self, user_id: i64, workspace_id: Option<i64>) -> Result<Option<Viewer>, AppError> {
+    async fn viewer(
+        &self,
+        user_id: i64,
+        workspace_id: Option<i64>,
+    ) -> Result<Option<Viewer>, AppError> {
         let Some(user) = self.user(user_id).await? else {
             return Ok(None);
         };
         let workspaces = self.workspaces_of(&user).await?;
-        let workspace = pick(&workspaces, workspace_id).cloned().ok_or(AppError::Internal)?;
+        let workspace = pick(&workspaces, workspace_id)
+            .cloned()
+            .ok_or(AppError::Internal)?;
         Ok(Some(Viewer {
             user: UserSummary {
                 id: user.id,
@@ -419,7 +527,11 @@ impl AccountsService for Accounts {
         }))
     }
 
-    async fn scope(&self, user_id: i64, workspace_id: Option<i64>) -> Result<Option<Scope>, AppError> {
+    async fn scope(
+        &self,
+        user_id: i64,
+        workspace_id: Option<i64>,
+    ) -> Result<Option<Scope>, AppError> {
         if let Some(workspace_id) = workspace_id
             && let Some(role) = workspace_store::role_of(&self.db, workspace_id, user_id)
                 .await
@@ -442,9 +554,15 @@ impl AccountsService for Accounts {
         }))
     }
 
-    async fn sessions(&self, user_id: i64, current_session: Option<&str>) -> Result<Vec<SessionSummary>, AppError> {
+    async fn sessions(
+        &self,
+        user_id: i64,
+        current_session: Option<&str>,
+    ) -> Result<Vec<SessionSummary>, AppError> {
         let current = current_session.map(sessions::id_hash);
-        let mut list = store::sessions_of(&self.db, user_id).await.map_err(internal)?;
+        let mut list = store::sessions_of(&self.db, user_id)
+            .await
+            .map_err(internal)?;
         for session in &mut list {
             session.current = current.as_deref() == Some(session.handle.as_str());
         }
@@ -470,7 +588,13 @@ impl AccountsService for Accounts {
             .await
             .map_err(internal)?;
         let user = self.user(user_id).await?;
-        self.record(audit::Action::SessionsEnded, user.as_ref(), None, json!({ "sessions_ended": ended }), &Client::default())
-            .await
+        self.record(
+            audit::Action::SessionsEnded,
+            user.as_ref(),
+            None,
+            json!({ "sessions_ended": ended }),
+            &Client::default(),
+        )
+        .await
     }
 }

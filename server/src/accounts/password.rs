@@ -60,7 +60,11 @@ impl Passwords {
     /// Whether `password` matches `stored`. With no stored hash (no such
     /// account) the decoy is checked and the answer is `false`, in about
     /// the same time.
-    pub async fn verify(&self, password: &str, stored: Option<&str>) -> Result<bool, PasswordError> {
+    pub async fn verify(
+        &self,
+        password: &str,
+        stored: Option<&str>,
+    ) -> Result<bool, PasswordError> {
         let _permit = self.permits.acquire().await;
         let password = zeroize::Zeroizing::new(password.to_string());
         let (stored, real) = match stored {
@@ -68,7 +72,8 @@ impl Passwords {
             None => (self.decoy.to_string(), false),
         };
         let matches = tokio::task::spawn_blocking(move || {
-            let parsed = PasswordHash::new(&stored).map_err(|e| PasswordError::Hash(e.to_string()))?;
+            let parsed =
+                PasswordHash::new(&stored).map_err(|e| PasswordError::Hash(e.to_string()))?;
             Ok::<_, PasswordError>(
                 argon2()
                     .verify_password(password.as_bytes(), &parsed)
@@ -103,7 +108,10 @@ mod tests {
     async fn a_password_verifies_against_its_own_hash_only() {
         let passwords = Passwords::new().unwrap();
         let hash = passwords.hash("correct horse battery").await.unwrap();
-        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
         assert!(
             passwords
                 .verify("correct horse battery", Some(&hash))

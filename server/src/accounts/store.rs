@@ -205,7 +205,11 @@ pub async fn sessions_of(db: &Database, user_id: i64) -> Result<Vec<SessionSumma
 }
 
 /// Deletes one session of a user; `false` when it was not theirs or gone.
-pub async fn delete_session(db: &Database, user_id: i64, id_hash: &str) -> Result<bool, sqlx::Error> {
+pub async fn delete_session(
+    db: &Database,
+    user_id: i64,
+    id_hash: &str,
+) -> Result<bool, sqlx::Error> {
     let done = with_pool!(db, pool => {
         sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash = $2")
             .bind(user_id)

@@ -291,7 +291,8 @@ impl Config {
 
         let smtp_url = match sources.get(&SMTP_URL) {
             Some(value) => {
-                parse_smtp_url(&value).map_err(|reason| Sources::invalid(&SMTP_URL, &value, reason))?;
+                parse_smtp_url(&value)
+                    .map_err(|reason| Sources::invalid(&SMTP_URL, &value, reason))?;
                 Some(Secret::new(value))
             }
             None => None,

@@ -49,7 +49,13 @@ impl Workspaces {
         }
     }
 
-    async fn audit(&self, scope: &Scope, action: audit::Action, detail: serde_json::Value, client: &Client) -> Result<(), AppError> {
+    async fn audit(
+        &self,
+        scope: &Scope,
+        action: audit::Action,
+        detail: serde_json::Value,
+        client: &Client,
+    ) -> Result<(), AppError> {
         audit::record(
             &self.db,
             Event {
@@ -99,23 +105,42 @@ impl Workspaces {
 
 #[async_trait::async_trait]
 impl WorkspacesService for Workspaces {
-    async fn create(&self, user_id: i64, name: &str, client: &Client) -> Result<WorkspaceSummary, AppError> {
-        let workspace = store::create(&self.db, user_id, name).await.map_err(internal)?;
+    async fn create(
+        &self,
+        user_id: i64,
+        name: &str,
+        client: &Client,
+    ) -> Result<WorkspaceSummary, AppError> {
+        let workspace = store::create(&self.db, user_id, name)
+            .await
+            .map_err(internal)?;
         let scope = Scope {
             user_id,
             workspace_id: workspace.id,
             role: Role::Owner,
         };
-        self.audit(&scope, audit::Action::WorkspaceCreated, json!({ "name": name }), client)
-            .await?;
+        self.audit(
+            &scope,
+            audit::Action::WorkspaceCreated,
+            json!({ "name": name }),
+            client,
+        )
+        .await?;
         Ok(workspace)
     }
 
     async fn rename(&self, scope: &Scope, name: &str, client: &Client) -> Result<(), AppError> {
         scope.require(Action::Rename)?;
-        store::rename(&self.db, scope.workspace_id, name).await.map_err(internal)?;
-        self.audit(scope, audit::Action::WorkspaceRenamed, json!({ "name": name }), client)
+        store::rename(&self.db, scope.workspace_id, name)
             .await
+            .map_err(internal)?;
+        self.audit(
+            scope,
+            audit::Action::WorkspaceRenamed,
+            json!({ "name": name }),
+            client,
+        )
+        .await
     }
 
     async fn delete(&self, scope: &Scope, client: &Client) -> Result<(), AppError> {
@@ -125,9 +150,16 @@ impl WorkspacesService for Workspaces {
             .map_err(internal)?;
         // Recorded first: the entry keeps the workspace's id, and the log
         // outlives the workspace.
-        self.audit(scope, audit::Action::WorkspaceDeleted, json!({ "name": name }), client)
-            .await?;
-        store::delete(&self.db, scope.workspace_id).await.map_err(internal)
+        self.audit(
+            scope,
+            audit::Action::WorkspaceDeleted,
+            json!({ "name": name }),
+            client,
+        )
+        .await?;
+        store::delete(&self.db, scope.workspace_id)
+            .await
+            .map_err(internal)
     }
 
     async fn detail(&self, scope: &Scope) -> Result<WorkspaceDetail, AppError> {
@@ -136,7 +168,9 @@ impl WorkspacesService for Workspaces {
             .await
             .map_err(internal)?
             .ok_or_else(|| not_found("The workspace"))?;
-        let members = store::members(&self.db, scope.workspace_id).await.map_err(internal)?;
+        let members = store::members(&self.db, scope.workspace_id)
+            .await
+            .map_err(internal)?;
         let invitations = if scope.role.may(Action::Invite) {
             store::pending_invitations(&self.db, scope.workspace_id)
                 .await
@@ -155,7 +189,13 @@ impl WorkspacesService for Workspaces {
         })
     }
 
-    async fn invite(&self, scope: &Scope, email: &str, role: Role, client: &Client) -> Result<(), AppError> {
+    async fn invite(
+        &self,
+        scope: &Scope,
+        email: &str,
+        role: Role,
+        client: &Client,
+    ) -> Result<(), AppError> {
         scope.require(Action::Invite)?;
         if !scope.role.may_assign(Role::Member, role) {
             return Err(AppError::Forbidden);
@@ -206,7 +246,12 @@ impl WorkspacesService for Workspaces {
         .await
     }
 
-    async fn revoke_invitation(&self, scope: &Scope, invitation_id: i64, client: &Client) -> Result<(), AppError> {
+    async fn revoke_invitation(
+        &self,
+        scope: &Scope,
+        invitation_id: i64,
+        client: &Client,
+    ) -> Result<(), AppError> {
         scope.require(Action::Invite)?;
         if !store::revoke_invitation(&self.db, scope.workspace_id, invitation_id)
             .await
@@ -235,7 +280,12 @@ impl WorkspacesService for Workspaces {
         })
     }
 
-    async fn accept_invitation(&self, user_id: i64, token: &str, client: &Client) -> Result<WorkspaceSummary, AppError> {
+    async fn accept_invitation(
+        &self,
+        user_id: i64,
+        token: &str,
+        client: &Client,
+    ) -> Result<WorkspaceSummary, AppError> {
         let invitation = store::live_invitation(&self.db, &tokens::hash(token))
             .await
             .map_err(internal)?
@@ -272,7 +322,13 @@ impl WorkspacesService for Workspaces {
         })
     }
 
-    async fn change_role(&self, scope: &Scope, member_id: i64, role: Role, client: &Client) -> Result<(), AppError> {
+    async fn change_role(
+        &self,
+        scope: &Scope,
+        member_id: i64,
+        role: Role,
+        client: &Client,
+    ) -> Result<(), AppError> {
         scope.require(Action::ChangeRoles)?;
         let current = self.member_role(scope, member_id).await?;
         if !scope.role.may_assign(current, role) {
@@ -294,7 +350,12 @@ impl WorkspacesService for Workspaces {
         .await
     }
 
-    async fn remove_member(&self, scope: &Scope, member_id: i64, client: &Client) -> Result<(), AppError> {
+    async fn remove_member(
+        &self,
+        scope: &Scope,
+        member_id: i64,
+        client: &Client,
+    ) -> Result<(), AppError> {
         scope.require(Action::RemoveMembers)?;
         if member_id == scope.user_id {
             return Err(AppError::Conflict {
@@ -322,10 +383,16 @@ impl WorkspacesService for Workspaces {
         store::remove_member(&self.db, scope.workspace_id, scope.user_id)
             .await
             .map_err(internal)?;
-        self.audit(scope, audit::Action::MemberLeft, json!({}), client).await
+        self.audit(scope, audit::Action::MemberLeft, json!({}), client)
+            .await
     }
 
-    async fn transfer_ownership(&self, scope: &Scope, member_id: i64, client: &Client) -> Result<(), AppError> {
+    async fn transfer_ownership(
+        &self,
+        scope: &Scope,
+        member_id: i64,
+        client: &Client,
+    ) -> Result<(), AppError> {
         scope.require(Action::TransferOwnership)?;
         if member_id == scope.user_id {
             return Err(AppError::invalid("member", "Choose another member."));
@@ -348,7 +415,11 @@ impl WorkspacesService for Workspaces {
         .await
     }
 
-    async fn audit_log(&self, scope: &Scope, before: Option<i64>) -> Result<Vec<AuditEntry>, AppError> {
+    async fn audit_log(
+        &self,
+        scope: &Scope,
+        before: Option<i64>,
+    ) -> Result<Vec<AuditEntry>, AppError> {
         scope.require(Action::ViewAudit)?;
         #[derive(sqlx::FromRow)]
         struct Row {

@@ -31,7 +31,10 @@ impl From<SummaryRow> for WorkspaceSummary {
 }
 
 /// The workspaces `user_id` belongs to, by name.
-pub async fn list_for_user(db: &Database, user_id: i64) -> Result<Vec<WorkspaceSummary>, sqlx::Error> {
+pub async fn list_for_user(
+    db: &Database,
+    user_id: i64,
+) -> Result<Vec<WorkspaceSummary>, sqlx::Error> {
     let rows: Vec<SummaryRow> = with_pool!(db, pool => {
         sqlx::query_as(
             "SELECT w.id, w.name, m.role FROM workspaces w \
@@ -46,7 +49,11 @@ pub async fn list_for_user(db: &Database, user_id: i64) -> Result<Vec<WorkspaceS
 }
 
 /// A new workspace with `user_id` as its owner, in one transaction.
-pub async fn create(db: &Database, user_id: i64, name: &str) -> Result<WorkspaceSummary, sqlx::Error> {
+pub async fn create(
+    db: &Database,
+    user_id: i64,
+    name: &str,
+) -> Result<WorkspaceSummary, sqlx::Error> {
     let now = now_secs();
     let id: i64 = with_pool!(db, pool => {
         let mut tx = pool.begin().await?;
@@ -77,7 +84,11 @@ pub async fn create(db: &Database, user_id: i64, name: &str) -> Result<Workspace
 }
 
 /// The role of `user_id` in `workspace_id`, if they are a member.
-pub async fn role_of(db: &Database, workspace_id: i64, user_id: i64) -> Result<Option<Role>, sqlx::Error> {
+pub async fn role_of(
+    db: &Database,
+    workspace_id: i64,
+    user_id: i64,
+) -> Result<Option<Role>, sqlx::Error> {
     let found: Option<String> = with_pool!(db, pool => {
         sqlx::query_scalar("SELECT role FROM memberships WHERE workspace_id = $1 AND user_id = $2")
             .bind(workspace_id)
@@ -112,7 +123,10 @@ pub async fn delete(db: &Database, workspace_id: i64) -> Result<(), sqlx::Error>
     Ok(())
 }
 
-pub async fn workspace_name(db: &Database, workspace_id: i64) -> Result<Option<String>, sqlx::Error> {
+pub async fn workspace_name(
+    db: &Database,
+    workspace_id: i64,
+) -> Result<Option<String>, sqlx::Error> {
     with_pool!(db, pool => {
         sqlx::query_scalar("SELECT name FROM workspaces WHERE id = $1")
             .bind(workspace_id)
@@ -161,7 +175,12 @@ pub async fn count_owners(db: &Database, workspace_id: i64) -> Result<i64, sqlx:
     })
 }
 
-pub async fn set_role(db: &Database, workspace_id: i64, user_id: i64, new: Role) -> Result<(), sqlx::Error> {
+pub async fn set_role(
+    db: &Database,
+    workspace_id: i64,
+    user_id: i64,
+    new: Role,
+) -> Result<(), sqlx::Error> {
     with_pool!(db, pool => {
         sqlx::query("UPDATE memberships SET role = $3 WHERE workspace_id = $1 AND user_id = $2")
             .bind(workspace_id)
@@ -195,7 +214,11 @@ pub async fn swap_roles(
     })
 }
 
-pub async fn remove_member(db: &Database, workspace_id: i64, user_id: i64) -> Result<(), sqlx::Error> {
+pub async fn remove_member(
+    db: &Database,
+    workspace_id: i64,
+    user_id: i64,
+) -> Result<(), sqlx::Error> {
     with_pool!(db, pool => {
         sqlx::query("DELETE FROM memberships WHERE workspace_id = $1 AND user_id = $2")
             .bind(workspace_id)
@@ -248,7 +271,10 @@ pub async fn insert_invitation(
     })
 }
 
-pub async fn pending_invitations(db: &Database, workspace_id: i64) -> Result<Vec<PendingInvitation>, sqlx::Error> {
+pub async fn pending_invitations(
+    db: &Database,
+    workspace_id: i64,
+) -> Result<Vec<PendingInvitation>, sqlx::Error> {
     #[derive(sqlx::FromRow)]
     struct Row {
         id: i64,
@@ -280,7 +306,11 @@ pub async fn pending_invitations(db: &Database, workspace_id: i64) -> Result<Vec
 
 /// Withdraws a pending invitation of this workspace; `false` when there
 /// was none with that id.
-pub async fn revoke_invitation(db: &Database, workspace_id: i64, id: i64) -> Result<bool, sqlx::Error> {
+pub async fn revoke_invitation(
+    db: &Database,
+    workspace_id: i64,
+    id: i64,
+) -> Result<bool, sqlx::Error> {
     let done = with_pool!(db, pool => {
         sqlx::query(
             "UPDATE invitations SET revoked_at = $3 \
@@ -306,7 +336,10 @@ pub struct LiveInvitation {
     pub role: String,
 }
 
-pub async fn live_invitation(db: &Database, token_hash: &str) -> Result<Option<LiveInvitation>, sqlx::Error> {
+pub async fn live_invitation(
+    db: &Database,
+    token_hash: &str,
+) -> Result<Option<LiveInvitation>, sqlx::Error> {
     with_pool!(db, pool => {
         sqlx::query_as(
             "SELECT i.id, i.workspace_id, w.name AS workspace_name, i.email, i.role \

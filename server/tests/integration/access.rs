@@ -75,7 +75,11 @@ const UNKNOWN_TOKEN: &str = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
 
 /// One row: endpoint, arguments, and the outcome for anonymous, member,
 /// admin, owner and outsider.
-type Row = (&'static str, fn(&Case) -> Vec<(String, String)>, [Outcome; 5]);
+type Row = (
+    &'static str,
+    fn(&Case) -> Vec<(String, String)>,
+    [Outcome; 5],
+);
 
 fn args(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
     pairs
@@ -86,37 +90,144 @@ fn args(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
 
 fn matrix() -> Vec<Row> {
     vec![
-        ("sign_up", |c| args(&[("email", &format!("new-{}@example.com", c.unique)), ("display_name", "New"), ("password", PASSWORD)]), [Ok, Ok, Ok, Ok, Ok]),
-        ("confirm_email", |_| args(&[("token", UNKNOWN_TOKEN)]), [NotFound; 5]),
-        ("resend_confirmation", |_| args(&[("email", "someone@example.com")]), [Ok; 5]),
-        ("sign_in", |_| args(&[("email", "owner@example.com"), ("password", PASSWORD)]), [Ok; 5]),
+        (
+            "sign_up",
+            |c| {
+                args(&[
+                    ("email", &format!("new-{}@example.com", c.unique)),
+                    ("display_name", "New"),
+                    ("password", PASSWORD),
+                ])
+            },
+            [Ok, Ok, Ok, Ok, Ok],
+        ),
+        (
+            "confirm_email",
+            |_| args(&[("token", UNKNOWN_TOKEN)]),
+            [NotFound; 5],
+        ),
+        (
+            "resend_confirmation",
+            |_| args(&[("email", "someone@example.com")]),
+            [Ok; 5],
+        ),
+        (
+            "sign_in",
+            |_| args(&[("email", "owner@example.com"), ("password", PASSWORD)]),
+            [Ok; 5],
+        ),
         ("sign_out", |_| args(&[]), [Ok; 5]),
         ("viewer", |_| args(&[]), [Ok; 5]),
-        ("request_password_reset", |_| args(&[("email", "someone@example.com")]), [Ok; 5]),
-        ("reset_password", |_| args(&[("token", UNKNOWN_TOKEN), ("password", PASSWORD)]), [NotFound; 5]),
-        ("request_magic_link", |_| args(&[("email", "someone@example.com")]), [Ok; 5]),
-        ("magic_sign_in", |_| args(&[("token", UNKNOWN_TOKEN)]), [NotFound; 5]),
-        ("confirm_password", |_| args(&[("password", PASSWORD)]), [SignIn, Ok, Ok, Ok, Ok]),
-        ("change_password", |_| args(&[("current", PASSWORD), ("new", PASSWORD)]), [SignIn, Ok, Ok, Ok, Ok]),
+        (
+            "request_password_reset",
+            |_| args(&[("email", "someone@example.com")]),
+            [Ok; 5],
+        ),
+        (
+            "reset_password",
+            |_| args(&[("token", UNKNOWN_TOKEN), ("password", PASSWORD)]),
+            [NotFound; 5],
+        ),
+        (
+            "request_magic_link",
+            |_| args(&[("email", "someone@example.com")]),
+            [Ok; 5],
+        ),
+        (
+            "magic_sign_in",
+            |_| args(&[("token", UNKNOWN_TOKEN)]),
+            [NotFound; 5],
+        ),
+        (
+            "confirm_password",
+            |_| args(&[("password", PASSWORD)]),
+            [SignIn, Ok, Ok, Ok, Ok],
+        ),
+        (
+            "change_password",
+            |_| args(&[("current", PASSWORD), ("new", PASSWORD)]),
+            [SignIn, Ok, Ok, Ok, Ok],
+        ),
         ("sessions", |_| args(&[]), [SignIn, Ok, Ok, Ok, Ok]),
         // Someone else's session is never visible, whatever the role.
-        ("revoke_session", |c| args(&[("handle", &c.target_session)]), [SignIn, NotFound, NotFound, NotFound, NotFound]),
-        ("sign_out_everywhere", |_| args(&[]), [SignIn, Ok, Ok, Ok, Ok]),
-        ("switch_workspace", |c| args(&[("id", &c.workspace_id.to_string())]), [SignIn, Ok, Ok, Ok, NotFound]),
-        ("create_workspace", |_| args(&[("name", "Another")]), [SignIn, Ok, Ok, Ok, Ok]),
+        (
+            "revoke_session",
+            |c| args(&[("handle", &c.target_session)]),
+            [SignIn, NotFound, NotFound, NotFound, NotFound],
+        ),
+        (
+            "sign_out_everywhere",
+            |_| args(&[]),
+            [SignIn, Ok, Ok, Ok, Ok],
+        ),
+        (
+            "switch_workspace",
+            |c| args(&[("id", &c.workspace_id.to_string())]),
+            [SignIn, Ok, Ok, Ok, NotFound],
+        ),
+        (
+            "create_workspace",
+            |_| args(&[("name", "Another")]),
+            [SignIn, Ok, Ok, Ok, Ok],
+        ),
         // The outsider acts on their own workspace, never the shared one.
-        ("rename_workspace", |_| args(&[("name", "Renamed")]), [SignIn, Forbidden, Ok, Ok, Ok]),
-        ("delete_workspace", |_| args(&[]), [SignIn, Forbidden, Forbidden, Ok, Ok]),
+        (
+            "rename_workspace",
+            |_| args(&[("name", "Renamed")]),
+            [SignIn, Forbidden, Ok, Ok, Ok],
+        ),
+        (
+            "delete_workspace",
+            |_| args(&[]),
+            [SignIn, Forbidden, Forbidden, Ok, Ok],
+        ),
         ("workspace_detail", |_| args(&[]), [SignIn, Ok, Ok, Ok, Ok]),
-        ("invite_member", |c| args(&[("email", &format!("invitee-{}@example.com", c.unique)), ("role", "member")]), [SignIn, Forbidden, Ok, Ok, Ok]),
-        ("revoke_invitation", |c| args(&[("id", &c.invitation_id.to_string())]), [SignIn, Forbidden, Ok, Ok, NotFound]),
+        (
+            "invite_member",
+            |c| {
+                args(&[
+                    ("email", &format!("invitee-{}@example.com", c.unique)),
+                    ("role", "member"),
+                ])
+            },
+            [SignIn, Forbidden, Ok, Ok, Ok],
+        ),
+        (
+            "revoke_invitation",
+            |c| args(&[("id", &c.invitation_id.to_string())]),
+            [SignIn, Forbidden, Ok, Ok, NotFound],
+        ),
         // Invitation links work for whoever holds them.
-        ("invitation_preview", |c| args(&[("token", &c.invitation_token)]), [Ok; 5]),
-        ("accept_invitation", |c| args(&[("token", &c.invitation_token)]), [SignIn, Ok, Ok, Ok, Ok]),
-        ("change_role", |c| args(&[("user_id", &c.target_id.to_string()), ("role", "admin")]), [SignIn, Forbidden, Ok, Ok, NotFound]),
-        ("remove_member", |c| args(&[("user_id", &c.target_id.to_string())]), [SignIn, Forbidden, Ok, Ok, NotFound]),
-        ("leave_workspace", |_| args(&[]), [SignIn, Ok, Ok, Conflict, Conflict]),
-        ("transfer_ownership", |c| args(&[("user_id", &c.target_id.to_string())]), [SignIn, Forbidden, Forbidden, Ok, NotFound]),
+        (
+            "invitation_preview",
+            |c| args(&[("token", &c.invitation_token)]),
+            [Ok; 5],
+        ),
+        (
+            "accept_invitation",
+            |c| args(&[("token", &c.invitation_token)]),
+            [SignIn, Ok, Ok, Ok, Ok],
+        ),
+        (
+            "change_role",
+            |c| args(&[("user_id", &c.target_id.to_string()), ("role", "admin")]),
+            [SignIn, Forbidden, Ok, Ok, NotFound],
+        ),
+        (
+            "remove_member",
+            |c| args(&[("user_id", &c.target_id.to_string())]),
+            [SignIn, Forbidden, Ok, Ok, NotFound],
+        ),
+        (
+            "leave_workspace",
+            |_| args(&[]),
+            [SignIn, Ok, Ok, Conflict, Conflict],
+        ),
+        (
+            "transfer_ownership",
+            |c| args(&[("user_id", &c.target_id.to_string())]),
+            [SignIn, Forbidden, Forbidden, Ok, NotFound],
+        ),
         ("audit_log", |_| args(&[]), [SignIn, Forbidden, Ok, Ok, Ok]),
         ("server_info", |_| args(&[]), [SignIn, Ok, Ok, Ok, Ok]),
     ]
@@ -171,7 +282,11 @@ async fn shared_workspace(app: &TestApp, ids: &Ids, unique: &str) -> (i64, i64, 
     let workspace = workspace_store::create(&app.db, ids.owner, "Shared space")
         .await
         .unwrap();
-    for (user, role) in [(ids.admin, "admin"), (ids.member, "member"), (ids.target, "member")] {
+    for (user, role) in [
+        (ids.admin, "admin"),
+        (ids.member, "member"),
+        (ids.target, "member"),
+    ] {
         let sql = format!(
             "INSERT INTO memberships (workspace_id, user_id, role, created_at) VALUES ($1, $2, '{role}', 0)"
         );
@@ -233,7 +348,10 @@ async fn every_endpoint_allows_exactly_whom_the_matrix_says() {
         .to_string();
 
     let rows = matrix();
-    let listed: BTreeSet<String> = rows.iter().map(|(name, ..)| format!("/api/{name}")).collect();
+    let listed: BTreeSet<String> = rows
+        .iter()
+        .map(|(name, ..)| format!("/api/{name}"))
+        .collect();
     let registered: BTreeSet<String> = leptos::server_fn::axum::server_fn_paths()
         .map(|(path, _)| path.to_string())
         .collect();
@@ -274,7 +392,10 @@ async fn every_endpoint_allows_exactly_whom_the_matrix_says() {
                 }
             };
             let pairs = make_args(&case);
-            let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let pairs: Vec<(&str, &str)> = pairs
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
             let reply = browser.call(endpoint, &pairs).await;
             let outcome = Outcome::of(reply.status);
             if outcome != Some(*expected) {
@@ -287,9 +408,13 @@ async fn every_endpoint_allows_exactly_whom_the_matrix_says() {
             let token_gated = endpoint.contains("invitation");
             if *caller == Caller::Outsider
                 && !token_gated
-                && (reply.body.contains("Shared space") || reply.body.contains("target@example.com"))
+                && (reply.body.contains("Shared space")
+                    || reply.body.contains("target@example.com"))
             {
-                failures.push(format!("{endpoint} as outsider shows the shared workspace: {}", reply.body));
+                failures.push(format!(
+                    "{endpoint} as outsider shows the shared workspace: {}",
+                    reply.body
+                ));
             }
         }
     }
@@ -303,7 +428,9 @@ async fn every_endpoint_allows_exactly_whom_the_matrix_says() {
 async fn every_page_route_is_listed_and_renders_no_workspace_data_for_anonymous_visitors() {
     let app = TestApp::spawn(Engine::Sqlite).await;
     let owner = app.signed_in("owner@example.com", "Olga").await;
-    owner.call("create_workspace", &[("name", "Secret plans")]).await;
+    owner
+        .call("create_workspace", &[("name", "Secret plans")])
+        .await;
 
     let routes: BTreeSet<String> = leptos_axum::generate_route_list(app::App)
         .iter()
@@ -325,5 +452,9 @@ async fn every_page_route_is_listed_and_renders_no_workspace_data_for_anonymous_
         .send()
         .await
         .unwrap();
-    assert_eq!(mailbox.status(), 200, "the local mailbox answers this machine");
+    assert_eq!(
+        mailbox.status(),
+        200,
+        "the local mailbox answers this machine"
+    );
 }

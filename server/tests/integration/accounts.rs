@@ -19,7 +19,11 @@ async fn signing_up_needs_a_confirmed_address_before_signing_in(engine: Engine) 
     let reply = browser
         .call(
             "sign_up",
-            &[("email", " Ada@Example.com "), ("display_name", "Ada"), ("password", PASSWORD)],
+            &[
+                ("email", " Ada@Example.com "),
+                ("display_name", "Ada"),
+                ("password", PASSWORD),
+            ],
         )
         .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
@@ -30,12 +34,26 @@ async fn signing_up_needs_a_confirmed_address_before_signing_in(engine: Engine) 
         .await;
     assert_eq!(early.status, 422, "{}", early.body);
     assert_eq!(early.json()["field"], "email");
-    assert!(early.body.contains("Confirm your email address"), "{}", early.body);
+    assert!(
+        early.body.contains("Confirm your email address"),
+        "{}",
+        early.body
+    );
 
     let token = token_in(&app.mail(EMAIL, "Confirm").await);
-    assert_eq!(browser.call("confirm_email", &[("token", &token)]).await.status, 200);
+    assert_eq!(
+        browser
+            .call("confirm_email", &[("token", &token)])
+            .await
+            .status,
+        200
+    );
     let again = browser.call("confirm_email", &[("token", &token)]).await;
-    assert_eq!(again.status, 404, "a confirmation link works once: {}", again.body);
+    assert_eq!(
+        again.status, 404,
+        "a confirmation link works once: {}",
+        again.body
+    );
 
     let signed_in = browser
         .call("sign_in", &[("email", EMAIL), ("password", PASSWORD)])
@@ -45,7 +63,10 @@ async fn signing_up_needs_a_confirmed_address_before_signing_in(engine: Engine) 
     assert!(cookie.contains("HttpOnly"), "{cookie}");
     assert!(cookie.contains("SameSite=Lax"), "{cookie}");
     assert!(!cookie.contains("Secure"), "plain http: {cookie}");
-    assert!(!cookie.contains("Max-Age"), "ends with the browser: {cookie}");
+    assert!(
+        !cookie.contains("Max-Age"),
+        "ends with the browser: {cookie}"
+    );
 
     let viewer = browser.viewer().await;
     assert_eq!(viewer["user"]["email"], EMAIL);
@@ -61,10 +82,19 @@ async fn wrong_password_and_unknown_address_get_the_same_reply(engine: Engine) {
     let browser = app.browser();
 
     let wrong = browser
-        .call("sign_in", &[("email", EMAIL), ("password", "not the password")])
+        .call(
+            "sign_in",
+            &[("email", EMAIL), ("password", "not the password")],
+        )
         .await;
     let unknown = browser
-        .call("sign_in", &[("email", "nobody@example.com"), ("password", "not the password")])
+        .call(
+            "sign_in",
+            &[
+                ("email", "nobody@example.com"),
+                ("password", "not the password"),
+            ],
+        )
         .await;
 
     assert_eq!(wrong.status, 422);
@@ -83,7 +113,11 @@ async fn signing_up_again_with_a_taken_address_looks_the_same_and_mails_a_notice
         .browser()
         .call(
             "sign_up",
-            &[("email", EMAIL), ("display_name", "Mallory"), ("password", "another long password")],
+            &[
+                ("email", EMAIL),
+                ("display_name", "Mallory"),
+                ("password", "another long password"),
+            ],
         )
         .await;
 
@@ -104,14 +138,28 @@ async fn each_password_rule_is_reported_on_its_field() {
     ];
     for (password, rule) in cases {
         let reply = browser
-            .call("sign_up", &[("email", EMAIL), ("display_name", "Ada"), ("password", password)])
+            .call(
+                "sign_up",
+                &[
+                    ("email", EMAIL),
+                    ("display_name", "Ada"),
+                    ("password", password),
+                ],
+            )
             .await;
         assert_eq!(reply.status, 422, "{password}");
         assert_eq!(reply.json()["field"], "password");
         assert!(reply.body.contains(rule), "{password}: {}", reply.body);
     }
     let reply = browser
-        .call("sign_up", &[("email", "ada"), ("display_name", "Ada"), ("password", PASSWORD)])
+        .call(
+            "sign_up",
+            &[
+                ("email", "ada"),
+                ("display_name", "Ada"),
+                ("password", PASSWORD),
+            ],
+        )
         .await;
     assert_eq!(reply.json()["field"], "email");
 }
@@ -129,7 +177,10 @@ async fn signing_in_rotates_the_session_id_and_remember_me_keeps_it_60_days(engi
         .header("accept", "application/json")
         .header("origin", &app.base_url)
         .header("cookie", planted)
-        .body(format!("email={EMAIL}&password={}&remember=on", PASSWORD.replace(' ', "+")))
+        .body(format!(
+            "email={EMAIL}&password={}&remember=on",
+            PASSWORD.replace(' ', "+")
+        ))
         .send()
         .await
         .unwrap();
@@ -150,16 +201,27 @@ async fn signing_in_rotates_the_session_id_and_remember_me_keeps_it_60_days(engi
         .parse()
         .unwrap();
     let sixty_days = 60 * 24 * 3600;
-    assert!((sixty_days - 60..=sixty_days).contains(&max_age), "{max_age}");
+    assert!(
+        (sixty_days - 60..=sixty_days).contains(&max_age),
+        "{max_age}"
+    );
 }
 on_both_engines!(signing_in_rotates_the_session_id_and_remember_me_keeps_it_60_days);
 
 #[tokio::test]
 async fn session_cookies_are_secure_when_the_public_url_is_https() {
-    let app = TestApp::spawn_with(Engine::Sqlite, &[("public_url", "https://caveman.example")]).await;
+    let app =
+        TestApp::spawn_with(Engine::Sqlite, &[("public_url", "https://caveman.example")]).await;
     let browser = app.browser();
     browser
-        .call("sign_up", &[("email", EMAIL), ("display_name", "Ada"), ("password", PASSWORD)])
+        .call(
+            "sign_up",
+            &[
+                ("email", EMAIL),
+                ("display_name", "Ada"),
+                ("password", PASSWORD),
+            ],
+        )
         .await;
     let token = token_in(&app.mail(EMAIL, "Confirm").await);
     browser.call("confirm_email", &[("token", &token)]).await;
@@ -181,7 +243,10 @@ async fn signing_out_ends_the_session_on_the_server(engine: Engine) {
     assert_eq!(reply.status, 200, "{}", reply.body);
 
     assert!(browser.viewer().await.is_null());
-    assert!(with_sessions(&app).await.is_empty(), "the session row is gone");
+    assert!(
+        with_sessions(&app).await.is_empty(),
+        "the session row is gone"
+    );
 }
 on_both_engines!(signing_out_ends_the_session_on_the_server);
 
@@ -220,7 +285,10 @@ async fn sessions_are_listed_and_can_be_revoked_or_all_ended(engine: Engine) {
     assert_eq!(list.len(), 3);
     assert_eq!(list.iter().filter(|s| s["current"] == true).count(), 1);
     // Stored keys are hashes, never the cookie value.
-    assert!(list.iter().all(|s| s["handle"].as_str().unwrap().len() == 43));
+    assert!(
+        list.iter()
+            .all(|s| s["handle"].as_str().unwrap().len() == 43)
+    );
 
     let phone_list = phone.call("sessions", &[]).await.json();
     let phone_handle = phone_list
@@ -232,9 +300,14 @@ async fn sessions_are_listed_and_can_be_revoked_or_all_ended(engine: Engine) {
         .as_str()
         .unwrap()
         .to_string();
-    let revoked = laptop.call("revoke_session", &[("handle", &phone_handle)]).await;
+    let revoked = laptop
+        .call("revoke_session", &[("handle", &phone_handle)])
+        .await;
     assert_eq!(revoked.status, 200, "{}", revoked.body);
-    assert!(phone.viewer().await.is_null(), "the revoked browser is signed out");
+    assert!(
+        phone.viewer().await.is_null(),
+        "the revoked browser is signed out"
+    );
     assert!(!laptop.viewer().await.is_null());
 
     let everywhere = laptop.call("sign_out_everywhere", &[]).await;
@@ -249,21 +322,36 @@ async fn a_password_reset_link_sets_a_new_password_once_and_ends_sessions(engine
     let old_browser = app.signed_in(EMAIL, "Ada").await;
     let browser = app.browser();
 
-    let asked = browser.call("request_password_reset", &[("email", EMAIL)]).await;
+    let asked = browser
+        .call("request_password_reset", &[("email", EMAIL)])
+        .await;
     assert_eq!(asked.status, 200, "{}", asked.body);
     let token = token_in(&app.mail(EMAIL, "Reset").await);
 
     let weak = browser
-        .call("reset_password", &[("token", &token), ("password", "short")])
+        .call(
+            "reset_password",
+            &[("token", &token), ("password", "short")],
+        )
         .await;
     assert_eq!(weak.status, 422, "{}", weak.body);
     let new_password = "a brand new passphrase";
     let reset = browser
-        .call("reset_password", &[("token", &token), ("password", new_password)])
+        .call(
+            "reset_password",
+            &[("token", &token), ("password", new_password)],
+        )
         .await;
-    assert_eq!(reset.status, 200, "the link still works after a refused password: {}", reset.body);
+    assert_eq!(
+        reset.status, 200,
+        "the link still works after a refused password: {}",
+        reset.body
+    );
     let reused = browser
-        .call("reset_password", &[("token", &token), ("password", "yet another passphrase")])
+        .call(
+            "reset_password",
+            &[("token", &token), ("password", "yet another passphrase")],
+        )
         .await;
     assert_eq!(reused.status, 404, "{}", reused.body);
 
@@ -287,7 +375,11 @@ async fn asking_for_links_for_an_unknown_address_looks_the_same_and_mails_nothin
 
     for endpoint in ["request_password_reset", "request_magic_link"] {
         let reply = browser.call(endpoint, &[("email", nobody)]).await;
-        assert_eq!((reply.status, reply.body.as_str()), (200, "null"), "{endpoint}");
+        assert_eq!(
+            (reply.status, reply.body.as_str()),
+            (200, "null"),
+            "{endpoint}"
+        );
     }
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert_eq!(app.mail_count(nobody).await, 0);
@@ -298,13 +390,18 @@ async fn a_sign_in_link_signs_in_once_without_unlocking_sudo_mode(engine: Engine
     app.signed_in(EMAIL, "Ada").await;
     let browser = app.browser();
 
-    browser.call("request_magic_link", &[("email", EMAIL)]).await;
+    browser
+        .call("request_magic_link", &[("email", EMAIL)])
+        .await;
     let token = token_in(&app.mail(EMAIL, "sign-in link").await);
     let reply = browser.call("magic_sign_in", &[("token", &token)]).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(browser.viewer().await["user"]["email"], EMAIL);
 
-    let again = app.browser().call("magic_sign_in", &[("token", &token)]).await;
+    let again = app
+        .browser()
+        .call("magic_sign_in", &[("token", &token)])
+        .await;
     assert_eq!(again.status, 404, "{}", again.body);
 
     // Deleting a workspace is sensitive: a mailed link did not prove the
@@ -312,9 +409,13 @@ async fn a_sign_in_link_signs_in_once_without_unlocking_sudo_mode(engine: Engine
     let delete = browser.call("delete_workspace", &[]).await;
     assert_eq!(delete.status, 403, "{}", delete.body);
     assert_eq!(delete.json()["kind"], "sudo_required");
-    let wrong = browser.call("confirm_password", &[("password", "wrong password")]).await;
+    let wrong = browser
+        .call("confirm_password", &[("password", "wrong password")])
+        .await;
     assert_eq!(wrong.status, 422);
-    let confirmed = browser.call("confirm_password", &[("password", PASSWORD)]).await;
+    let confirmed = browser
+        .call("confirm_password", &[("password", PASSWORD)])
+        .await;
     assert_eq!(confirmed.status, 200, "{}", confirmed.body);
     let delete = browser.call("delete_workspace", &[]).await;
     assert_eq!(delete.status, 200, "{}", delete.body);
@@ -330,12 +431,21 @@ async fn changing_the_password_ends_the_other_sessions_only(engine: Engine) {
         .await;
 
     let wrong = here
-        .call("change_password", &[("current", "not it at all"), ("new", "a brand new passphrase")])
+        .call(
+            "change_password",
+            &[
+                ("current", "not it at all"),
+                ("new", "a brand new passphrase"),
+            ],
+        )
         .await;
     assert_eq!(wrong.status, 422);
     assert_eq!(wrong.json()["field"], "current");
     let changed = here
-        .call("change_password", &[("current", PASSWORD), ("new", "a brand new passphrase")])
+        .call(
+            "change_password",
+            &[("current", PASSWORD), ("new", "a brand new passphrase")],
+        )
         .await;
     assert_eq!(changed.status, 200, "{}", changed.body);
 
@@ -352,7 +462,13 @@ async fn too_many_sign_in_attempts_for_one_address_are_refused_with_429() {
     let mut statuses = Vec::new();
     for _ in 0..11 {
         let reply = browser
-            .call("sign_in", &[("email", "target@example.com"), ("password", "guess guess guess")])
+            .call(
+                "sign_in",
+                &[
+                    ("email", "target@example.com"),
+                    ("password", "guess guess guess"),
+                ],
+            )
             .await;
         statuses.push(reply.status);
         if reply.status == 429 {
@@ -369,7 +485,10 @@ async fn failed_and_successful_sign_ins_are_audited_and_the_log_is_append_only()
     let app = TestApp::spawn(Engine::Sqlite).await;
     app.signed_in(EMAIL, "Ada").await;
     app.browser()
-        .call("sign_in", &[("email", EMAIL), ("password", "wrong password!")])
+        .call(
+            "sign_in",
+            &[("email", EMAIL), ("password", "wrong password!")],
+        )
         .await;
 
     let server::db::Database::Sqlite(pool) = &app.db else {
@@ -383,9 +502,18 @@ async fn failed_and_successful_sign_ins_are_audited_and_the_log_is_append_only()
     let names: Vec<&str> = actions.iter().map(|(action, ..)| action.as_str()).collect();
     assert_eq!(
         names,
-        ["signed_up", "email_confirmed", "sign_in_succeeded", "sign_in_failed"]
+        [
+            "signed_up",
+            "email_confirmed",
+            "sign_in_succeeded",
+            "sign_in_failed"
+        ]
     );
-    assert!(actions.iter().all(|(_, _, ip)| ip.as_deref() == Some("127.0.0.1")));
+    assert!(
+        actions
+            .iter()
+            .all(|(_, _, ip)| ip.as_deref() == Some("127.0.0.1"))
+    );
 
     let update = sqlx::query("UPDATE audit_events SET action = 'nothing'")
         .execute(pool)

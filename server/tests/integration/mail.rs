@@ -42,7 +42,10 @@ impl SmtpServer {
                 panic!("cannot start aiosmtpd ({error}): run `bash .dev/setup.sh`, which installs python3-aiosmtpd")
             });
         for _ in 0..100 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
                 return SmtpServer {
                     port,
                     maildir,
@@ -88,7 +91,10 @@ async fn confirmation_mail_goes_out_over_smtp_and_its_link_works() {
     let url = format!("smtp://127.0.0.1:{}", smtp.port);
     let app = TestApp::spawn_with(
         Engine::Sqlite,
-        &[("smtp_url", &url), ("mail_from", "Caveman <caveman@example.com>")],
+        &[
+            ("smtp_url", &url),
+            ("mail_from", "Caveman <caveman@example.com>"),
+        ],
     )
     .await;
     let browser = app.browser();
@@ -96,22 +102,43 @@ async fn confirmation_mail_goes_out_over_smtp_and_its_link_works() {
     let reply = browser
         .call(
             "sign_up",
-            &[("email", "ada@example.com"), ("display_name", "Ada"), ("password", PASSWORD)],
+            &[
+                ("email", "ada@example.com"),
+                ("display_name", "Ada"),
+                ("password", PASSWORD),
+            ],
         )
         .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
 
     let message = smtp.wait_for_message("ada@example.com").await;
-    assert!(message.contains("From: Caveman <caveman@example.com>"), "{message}");
+    assert!(
+        message.contains("From: Caveman <caveman@example.com>"),
+        "{message}"
+    );
     assert!(message.contains("To: ada@example.com"), "{message}");
-    assert!(message.contains("Subject: Confirm your email address for Caveman"), "{message}");
+    assert!(
+        message.contains("Subject: Confirm your email address for Caveman"),
+        "{message}"
+    );
     // Quoted-printable may fold long lines; join them before reading the link.
-    let body = message.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
+    let body = message
+        .replace("=\r\n", "")
+        .replace("=\n", "")
+        .replace("=3D", "=");
     let token = token_in(&body);
     assert_eq!(token.len(), 43, "{body}");
     let confirmed = browser.call("confirm_email", &[("token", &token)]).await;
     assert_eq!(confirmed.status, 200, "{}", confirmed.body);
-    assert_eq!(app.mail_count("ada@example.com").await, 0, "nothing went to the local mailbox");
+    assert_eq!(
+        app.mail_count("ada@example.com").await,
+        0,
+        "nothing went to the local mailbox"
+    );
     let mailbox = app.get("/dev/mailbox").await;
-    assert_eq!(mailbox.status(), 404, "the mailbox page exists only without SMTP");
+    assert_eq!(
+        mailbox.status(),
+        404,
+        "the mailbox page exists only without SMTP"
+    );
 }

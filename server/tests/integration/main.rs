@@ -15,5 +15,5 @@ mod mail;
 mod middleware;
 mod pages;
 mod server_fns;
-mod workspaces;
 mod support;
+mod workspaces;

@@ -118,19 +118,32 @@ async fn state_changing_requests_from_another_site_are_refused() {
         request
     };
 
-    let cross_site = request(Some("https://evil.example"), None).send().await.unwrap();
+    let cross_site = request(Some("https://evil.example"), None)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(cross_site.status(), 403);
     let body = cross_site.text().await.unwrap();
     assert!(body.contains("did not come from a Caveman page"), "{body}");
 
-    let no_origin_with_cookie = request(None, Some("caveman_session=x")).send().await.unwrap();
+    let no_origin_with_cookie = request(None, Some("caveman_session=x"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(no_origin_with_cookie.status(), 403);
 
     let same_origin = request(Some(&app.base_url), None).send().await.unwrap();
     assert_eq!(same_origin.status(), 200);
 
-    let public_origin = request(Some("http://127.0.0.1:3000"), None).send().await.unwrap();
-    assert_eq!(public_origin.status(), 200, "the configured public URL is this site too");
+    let public_origin = request(Some("http://127.0.0.1:3000"), None)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        public_origin.status(),
+        200,
+        "the configured public URL is this site too"
+    );
 
     // A Referer from this site stands in for a missing Origin.
     let referred = app

@@ -62,7 +62,10 @@ async fn settings_pages_ask_anonymous_visitors_to_sign_in() {
         let response = app.get(path).await;
         assert_eq!(response.status(), 200, "{path}");
         let html = response.text().await.unwrap();
-        assert!(html.contains("You need to sign in to see this page."), "{path}");
+        assert!(
+            html.contains("You need to sign in to see this page."),
+            "{path}"
+        );
         assert!(html.contains(&format!("/sign-in?next={path}")), "{path}");
     }
 }

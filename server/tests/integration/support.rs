@@ -158,14 +158,9 @@ impl TestApp {
     pub async fn mail_since(&self, to: &str, subject: &str, since: i64) -> String {
         let mailbox = server::mailer::Mailbox::new(self.db.clone());
         for _ in 0..100 {
-            let found = mailbox
-                .list(100)
-                .await
-                .unwrap()
-                .into_iter()
-                .find(|mail| {
-                    mail.id > since && mail.recipient == to && mail.subject.contains(subject)
-                });
+            let found = mailbox.list(100).await.unwrap().into_iter().find(|mail| {
+                mail.id > since && mail.recipient == to && mail.subject.contains(subject)
+            });
             if let Some(mail) = found {
                 return mail.body;
             }
@@ -192,7 +187,11 @@ impl TestApp {
         let reply = browser
             .call(
                 "sign_up",
-                &[("email", email), ("display_name", name), ("password", PASSWORD)],
+                &[
+                    ("email", email),
+                    ("display_name", name),
+                    ("password", PASSWORD),
+                ],
             )
             .await;
         assert_eq!(reply.status, 200, "{}", reply.body);
@@ -212,7 +211,10 @@ pub const PASSWORD: &str = "correct horse battery staple";
 
 /// The token of the first link in a mail body.
 pub fn token_in(body: &str) -> String {
-    let start = body.find("token=").expect("the mail holds a link with a token") + "token=".len();
+    let start = body
+        .find("token=")
+        .expect("the mail holds a link with a token")
+        + "token=".len();
     body[start..]
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')

@@ -8,17 +8,27 @@ use crate::support::{Browser, Engine, PASSWORD, TestApp, token_in};
 
 /// Invites `email` with `role` into `inviter`'s current workspace and has
 /// `invitee` accept. Returns the invitee's user id.
-async fn invite_and_accept(app: &TestApp, inviter: &Browser, invitee: &Browser, email: &str, role: &str) -> i64 {
+async fn invite_and_accept(
+    app: &TestApp,
+    inviter: &Browser,
+    invitee: &Browser,
+    email: &str,
+    role: &str,
+) -> i64 {
     let since = app.newest_mail_id().await;
     let invited = inviter
         .call("invite_member", &[("email", email), ("role", role)])
         .await;
     assert_eq!(invited.status, 200, "{}", invited.body);
     let token = token_in(&app.mail_since(email, "invited", since).await);
-    let preview = invitee.call("invitation_preview", &[("token", &token)]).await;
+    let preview = invitee
+        .call("invitation_preview", &[("token", &token)])
+        .await;
     assert_eq!(preview.status, 200, "{}", preview.body);
     assert_eq!(preview.json()["role"], role);
-    let accepted = invitee.call("accept_invitation", &[("token", &token)]).await;
+    let accepted = invitee
+        .call("accept_invitation", &[("token", &token)])
+        .await;
     assert_eq!(accepted.status, 200, "{}", accepted.body);
     invitee.viewer().await["user"]["id"].as_i64().unwrap()
 }
@@ -37,7 +47,11 @@ async fn an_invited_member_joins_with_the_offered_role(engine: Engine) {
     let owner = app.signed_in("owner@example.com", "Olga").await;
     let created = owner.call("create_workspace", &[("name", "Team")]).await;
     assert_eq!(created.status, 200, "{}", created.body);
-    assert_eq!(owner.viewer().await["workspace"]["name"], "Team", "creating switches");
+    assert_eq!(
+        owner.viewer().await["workspace"]["name"],
+        "Team",
+        "creating switches"
+    );
 
     let bob = app.signed_in("bob@example.com", "Bob").await;
     invite_and_accept(&app, &owner, &bob, "bob@example.com", "member").await;
@@ -48,13 +62,20 @@ async fn an_invited_member_joins_with_the_offered_role(engine: Engine) {
     assert_eq!(viewer["workspaces"].as_array().unwrap().len(), 2);
     let detail = owner.call("workspace_detail", &[]).await.json();
     assert_eq!(member(&detail, "bob@example.com")["role"], "member");
-    assert_eq!(detail["invitations"], Value::Array(vec![]), "accepted invitations are gone");
+    assert_eq!(
+        detail["invitations"],
+        Value::Array(vec![]),
+        "accepted invitations are gone"
+    );
 
     // A member sees the members but not the invitations, and cannot invite.
     let seen = bob.call("workspace_detail", &[]).await.json();
     assert_eq!(seen["members"].as_array().unwrap().len(), 2);
     let refused = bob
-        .call("invite_member", &[("email", "eve@example.com"), ("role", "member")])
+        .call(
+            "invite_member",
+            &[("email", "eve@example.com"), ("role", "member")],
+        )
         .await;
     assert_eq!(refused.status, 403, "{}", refused.body);
 }
@@ -71,15 +92,24 @@ async fn roles_change_in_sudo_mode_and_the_table_limits_who_may_do_what(engine: 
 
     // Admins manage members but never owners.
     let promote = admin
-        .call("change_role", &[("user_id", &bob_id.to_string()), ("role", "admin")])
+        .call(
+            "change_role",
+            &[("user_id", &bob_id.to_string()), ("role", "admin")],
+        )
         .await;
     assert_eq!(promote.status, 200, "{}", promote.body);
     let to_owner = admin
-        .call("change_role", &[("user_id", &bob_id.to_string()), ("role", "owner")])
+        .call(
+            "change_role",
+            &[("user_id", &bob_id.to_string()), ("role", "owner")],
+        )
         .await;
     assert_eq!(to_owner.status, 403);
     let demote_owner = admin
-        .call("change_role", &[("user_id", &owner_id.to_string()), ("role", "member")])
+        .call(
+            "change_role",
+            &[("user_id", &owner_id.to_string()), ("role", "member")],
+        )
         .await;
     assert_eq!(demote_owner.status, 403);
     let remove_owner = admin
@@ -89,7 +119,10 @@ async fn roles_change_in_sudo_mode_and_the_table_limits_who_may_do_what(engine: 
 
     // The last owner cannot step down or leave.
     let self_demote = owner
-        .call("change_role", &[("user_id", &owner_id.to_string()), ("role", "admin")])
+        .call(
+            "change_role",
+            &[("user_id", &owner_id.to_string()), ("role", "admin")],
+        )
         .await;
     assert_eq!(self_demote.status, 409, "{}", self_demote.body);
     let leave = owner.call("leave_workspace", &[]).await;
@@ -97,11 +130,17 @@ async fn roles_change_in_sudo_mode_and_the_table_limits_who_may_do_what(engine: 
 
     // Members may do neither.
     let demote = owner
-        .call("change_role", &[("user_id", &bob_id.to_string()), ("role", "member")])
+        .call(
+            "change_role",
+            &[("user_id", &bob_id.to_string()), ("role", "member")],
+        )
         .await;
     assert_eq!(demote.status, 200, "{}", demote.body);
     let by_member = bob
-        .call("change_role", &[("user_id", &admin_id.to_string()), ("role", "member")])
+        .call(
+            "change_role",
+            &[("user_id", &admin_id.to_string()), ("role", "member")],
+        )
         .await;
     assert_eq!(by_member.status, 403);
     let rename = bob.call("rename_workspace", &[("name", "Mine now")]).await;
@@ -128,8 +167,16 @@ async fn roles_change_in_sudo_mode_and_the_table_limits_who_may_do_what(engine: 
         .iter()
         .map(|entry| entry["action"].as_str().unwrap().to_string())
         .collect();
-    for expected in ["member_invited", "invitation_accepted", "role_changed", "ownership_transferred"] {
-        assert!(actions.iter().any(|action| action == expected), "{expected} in {actions:?}");
+    for expected in [
+        "member_invited",
+        "invitation_accepted",
+        "role_changed",
+        "ownership_transferred",
+    ] {
+        assert!(
+            actions.iter().any(|action| action == expected),
+            "{expected} in {actions:?}"
+        );
     }
 }
 on_both_engines!(roles_change_in_sudo_mode_and_the_table_limits_who_may_do_what);
@@ -170,7 +217,10 @@ async fn invitations_can_be_withdrawn_and_expire_with_their_link() {
     let owner = app.signed_in("owner@example.com", "Olga").await;
     let bob = app.signed_in("bob@example.com", "Bob").await;
     owner
-        .call("invite_member", &[("email", "bob@example.com"), ("role", "admin")])
+        .call(
+            "invite_member",
+            &[("email", "bob@example.com"), ("role", "admin")],
+        )
         .await;
     let token = token_in(&app.mail("bob@example.com", "invited").await);
     let detail = owner.call("workspace_detail", &[]).await.json();
@@ -183,7 +233,10 @@ async fn invitations_can_be_withdrawn_and_expire_with_their_link() {
 
     let accepted = bob.call("accept_invitation", &[("token", &token)]).await;
     assert_eq!(accepted.status, 404, "{}", accepted.body);
-    let preview = app.browser().call("invitation_preview", &[("token", &token)]).await;
+    let preview = app
+        .browser()
+        .call("invitation_preview", &[("token", &token)])
+        .await;
     assert_eq!(preview.status, 404);
 }
 
@@ -201,11 +254,20 @@ async fn a_workspace_is_deleted_only_by_an_owner_in_sudo_mode() {
     assert_eq!(by_owner.status, 200, "{}", by_owner.body);
 
     // Both land in a workspace they still have.
-    assert_eq!(owner.viewer().await["workspace"]["name"], "Olga's workspace");
-    assert_eq!(admin.viewer().await["workspace"]["name"], "Adam's workspace");
+    assert_eq!(
+        owner.viewer().await["workspace"]["name"],
+        "Olga's workspace"
+    );
+    assert_eq!(
+        admin.viewer().await["workspace"]["name"],
+        "Adam's workspace"
+    );
     let sign_in_again = app.browser();
     let reply = sign_in_again
-        .call("sign_in", &[("email", "admin@example.com"), ("password", PASSWORD)])
+        .call(
+            "sign_in",
+            &[("email", "admin@example.com"), ("password", PASSWORD)],
+        )
         .await;
     assert_eq!(reply.status, 200);
 }
