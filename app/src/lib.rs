@@ -7,6 +7,7 @@
 //! the WebAssembly build never pulls in server-side dependencies.
 
 pub mod accounts;
+pub mod api_tokens;
 #[cfg(feature = "ssr")]
 pub mod auth;
 pub mod components;

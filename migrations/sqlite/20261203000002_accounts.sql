@@ -75,6 +75,21 @@ CREATE TABLE invitations (
 );
 CREATE INDEX invitations_workspace ON invitations (workspace_id);
 
+-- Personal API tokens, each for one workspace. Only the SHA-256 of a
+-- token is kept, with its first characters to tell tokens apart.
+CREATE TABLE api_tokens (
+    id           INTEGER PRIMARY KEY,
+    user_id      INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    workspace_id INTEGER NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
+    name         TEXT    NOT NULL,
+    token_hash   TEXT    NOT NULL UNIQUE,
+    prefix       TEXT    NOT NULL,
+    created_at   BIGINT  NOT NULL,
+    last_used_at BIGINT,
+    revoked_at   BIGINT
+);
+CREATE INDEX api_tokens_user ON api_tokens (user_id);
+
 -- Mail kept by the local mailbox backend (used when SMTP is not set up).
 CREATE TABLE mailbox (
     id         INTEGER PRIMARY KEY,

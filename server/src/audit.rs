@@ -28,6 +28,8 @@ pub enum Action {
     MemberRemoved,
     MemberLeft,
     OwnershipTransferred,
+    ApiTokenCreated,
+    ApiTokenRevoked,
 }
 
 impl Action {
@@ -51,6 +53,8 @@ impl Action {
             Action::MemberRemoved => "member_removed",
             Action::MemberLeft => "member_left",
             Action::OwnershipTransferred => "ownership_transferred",
+            Action::ApiTokenCreated => "api_token_created",
+            Action::ApiTokenRevoked => "api_token_revoked",
         }
     }
 }

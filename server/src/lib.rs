@@ -9,6 +9,7 @@
 pub mod db;
 
 pub mod accounts;
+pub mod api_tokens;
 pub mod audit;
 pub mod cli;
 pub mod config;

@@ -8,6 +8,7 @@ use leptos::config::{Env, LeptosOptions};
 use tokio::net::TcpListener;
 
 use crate::accounts::sessions::DbSessionStore;
+use crate::api_tokens::ApiTokens;
 use crate::accounts::{Accounts, PasswordError, Passwords};
 use crate::config::Config;
 use crate::db::{Database, DbError};
@@ -88,6 +89,7 @@ pub fn app_state(config: &Config, db: Database, vault: Vault) -> Result<AppState
         config.public_url.clone(),
     );
     let workspaces = Workspaces::new(db.clone(), mailer, config.public_url.clone());
+    let api_tokens = ApiTokens::new(db.clone());
     Ok(AppState {
         leptos: leptos_options(config),
         sessions: DbSessionStore::new(db.clone()),
@@ -96,6 +98,7 @@ pub fn app_state(config: &Config, db: Database, vault: Vault) -> Result<AppState
         system,
         accounts: Arc::new(accounts),
         workspaces: Arc::new(workspaces),
+        api_tokens: Arc::new(api_tokens),
         mailbox,
         public_url: config.public_url.clone(),
         secure_cookies: config.secure_cookies,

@@ -7,4 +7,5 @@ pub mod hydration;
 pub mod layout;
 pub mod page_header;
 pub mod signed_in;
+pub mod sudo;
 pub mod time;

@@ -3,6 +3,11 @@
 
 use leptos::prelude::*;
 
+use crate::AppError;
+use crate::api_tokens::{
+    ApiTokenSummary, CreateApiTokenFn, RevokeApiTokenFn, api_tokens,
+};
+use crate::components::sudo::SudoPrompt;
 use crate::accounts::{
     ChangePasswordFn, RevokeSessionFn, SessionSummary, SignOutEverywhereFn, sessions,
 };
@@ -132,14 +137,84 @@ fn SessionList(list: Vec<SessionSummary>, revoke: ServerAction<RevokeSessionFn>)
     }
 }
 
-/// Personal API tokens are part of the accounts work still to be built;
-/// the section says so rather than offering controls that do nothing.
+/// Personal API tokens: create (in sudo mode), see once, list, revoke.
 #[component]
 fn ApiTokens() -> impl IntoView {
+    let create = ServerAction::<CreateApiTokenFn>::new();
+    let revoke = ServerAction::<RevokeApiTokenFn>::new();
+    let list = Resource::new(
+        move || (create.version().get(), revoke.version().get()),
+        |_| api_tokens(),
+    );
+    let error = last_error(create);
+    let revoke_error = last_error(revoke);
+    let needs_sudo = move || matches!(error.get(), Some(AppError::SudoRequired));
+    let created = move || {
+        create
+            .value()
+            .with(|value| value.as_ref().and_then(|result| result.as_ref().ok().cloned()))
+    };
+
     view! {
         <section class="card" aria-labelledby="tokens-heading">
             <h2 id="tokens-heading">"API tokens"</h2>
-            <p class="muted">"Personal API tokens are not available yet."</p>
+            <p class="muted">
+                "A token acts as you, in the workspace it was created for, on the REST API ("
+                <code>"Authorization: Bearer …"</code> "). It is shown once."
+            </p>
+            <Show when=needs_sudo>
+                <SudoPrompt />
+            </Show>
+            <FormError error fields=&["name"] />
+            <FormError error=revoke_error fields=&[] />
+            {move || created().map(|created| view! {
+                <div class="alert alert-ok" role="status">
+                    <p>"Copy this token now; it will not be shown again:"</p>
+                    <pre data-testid="new-token">{created.token}</pre>
+                </div>
+            })}
+            <ActionForm action=create>
+                <Field name="name" id="token-name" label="Name" hint="What the token is for, like \"deploy script\"." error />
+                <Submit label="Create token" busy="Creating…" pending=create.pending().into() testid="create-token" />
+            </ActionForm>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                <ErrorBoundary fallback=|errors| view! { <ErrorList errors /> }>
+                    {move || Suspend::new(async move {
+                        list.await.map(|tokens| view! { <TokenList tokens revoke /> })
+                    })}
+                </ErrorBoundary>
+            </Transition>
         </section>
     }
+}
+
+#[component]
+fn TokenList(tokens: Vec<ApiTokenSummary>, revoke: ServerAction<RevokeApiTokenFn>) -> impl IntoView {
+    if tokens.is_empty() {
+        return view! { <p class="muted" data-testid="no-tokens">"You have no API tokens."</p> }.into_any();
+    }
+    view! {
+        <ul class="rows" data-testid="tokens">
+            {tokens
+                .into_iter()
+                .map(|token| view! {
+                    <li class="row">
+                        <div>
+                            <strong>{token.name}</strong>
+                            <p class="muted">
+                                <code>{token.prefix} "…"</code> " · " {token.workspace_name} " · created "
+                                <Timestamp secs=token.created_at />
+                                {token.last_used_at.map(|at| view! { " · last used " <Timestamp secs=at /> })}
+                            </p>
+                        </div>
+                        <ActionForm action=revoke>
+                            <input type="hidden" name="id" value=token.id />
+                            <button type="submit" class="button button-quiet">"Revoke"</button>
+                        </ActionForm>
+                    </li>
+                })
+                .collect_view()}
+        </ul>
+    }
+    .into_any()
 }

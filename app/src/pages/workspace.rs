@@ -8,11 +8,11 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_location, use_query_map};
 
 use crate::AppError;
-use crate::accounts::ConfirmPasswordFn;
 use crate::components::error_view::ErrorList;
 use crate::components::forms::{Field, FormError, Submit, last_error, succeeded};
 use crate::components::page_header::PageHeader;
 use crate::components::signed_in::{SignInRequired, use_viewer};
+use crate::components::sudo::SudoPrompt;
 use crate::components::time::Timestamp;
 use crate::workspaces::roles::{Action, Role};
 use crate::workspaces::{
@@ -252,29 +252,6 @@ fn RoleSelect(name: &'static str, my_role: Role, current: Role) -> impl IntoView
                     .collect_view()}
             </select>
         </label>
-    }
-}
-
-/// Asks for the password before a sensitive action is tried again.
-#[component]
-fn SudoPrompt() -> impl IntoView {
-    let confirm = ServerAction::<ConfirmPasswordFn>::new();
-    let error = last_error(confirm);
-    let done = succeeded(confirm);
-
-    view! {
-        <section class="card sudo" data-testid="sudo-prompt">
-            <Show
-                when=move || !done.get()
-                fallback=|| view! { <p class="alert alert-ok" role="status" data-testid="sudo-ok">"Confirmed for ten minutes. Try again."</p> }
-            >
-                <p>"This action is sensitive. Confirm your password to continue."</p>
-                <ActionForm action=confirm>
-                    <Field name="password" label="Password" kind="password" autocomplete="current-password" error />
-                    <Submit label="Confirm" busy="Checking…" pending=confirm.pending().into() testid="sudo-confirm" />
-                </ActionForm>
-            </Show>
-        </section>
     }
 }
 

@@ -6,6 +6,7 @@ mod csrf;
 mod health;
 mod mailbox;
 mod request_id;
+pub mod rest;
 mod server_fn_status;
 mod trace;
 
@@ -13,6 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use app::accounts::AccountsService;
+use app::api_tokens::ApiTokensService;
 use app::system::SystemService;
 use app::workspaces::WorkspacesService;
 use axum::Router;
@@ -56,6 +58,7 @@ pub struct AppState {
     pub system: Arc<dyn SystemService>,
     pub accounts: Arc<dyn AccountsService>,
     pub workspaces: Arc<dyn WorkspacesService>,
+    pub api_tokens: Arc<dyn ApiTokensService>,
     pub sessions: DbSessionStore,
     /// Set when mail is kept locally instead of sent (no SMTP configured).
     pub mailbox: Option<Mailbox>,
@@ -87,15 +90,17 @@ pub fn router(state: AppState) -> Router {
 
     // Server functions and server-rendered pages reach the domain through
     // these context values; each is a trait object defined in `app`.
-    let (system, accounts, workspaces) = (
+    let (system, accounts, workspaces, api_tokens) = (
         state.system.clone(),
         state.accounts.clone(),
         state.workspaces.clone(),
+        state.api_tokens.clone(),
     );
     let domain_context = move || {
         provide_context(system.clone());
         provide_context(accounts.clone());
         provide_context(workspaces.clone());
+        provide_context(api_tokens.clone());
     };
     let sessions = SessionManagerLayer::new(state.sessions.clone())
         .with_name(SESSION_COOKIE)
@@ -114,6 +119,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/dev/mailbox", get(mailbox::page))
+        .merge(rest::routes())
         .leptos_routes_with_context(&state, routes, domain_context.clone(), shell)
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,

@@ -67,6 +67,7 @@ struct Case {
     invitation_id: i64,
     invitation_token: String,
     target_session: String,
+    target_token: i64,
     unique: String,
 }
 
@@ -230,6 +231,10 @@ fn matrix() -> Vec<Row> {
         ),
         ("audit_log", |_| args(&[]), [SignIn, Forbidden, Ok, Ok, Ok]),
         ("server_info", |_| args(&[]), [SignIn, Ok, Ok, Ok, Ok]),
+        ("create_api_token", |_| args(&[("name", "script")]), [SignIn, Ok, Ok, Ok, Ok]),
+        ("api_tokens", |_| args(&[]), [SignIn, Ok, Ok, Ok, Ok]),
+        // Someone else's token is never visible, whatever the role.
+        ("revoke_api_token", |c| args(&[("id", &c.target_token.to_string())]), [SignIn, NotFound, NotFound, NotFound, NotFound]),
     ]
 }
 
@@ -346,6 +351,10 @@ async fn every_endpoint_allows_exactly_whom_the_matrix_says() {
         .as_str()
         .unwrap()
         .to_string();
+    // A token of the target's, which nobody else may revoke.
+    let created = target.call("create_api_token", &[("name", "target's")]).await;
+    assert_eq!(created.status, 200, "{}", created.body);
+    let target_token = created.json()["summary"]["id"].as_i64().unwrap();
 
     let rows = matrix();
     let listed: BTreeSet<String> = rows
@@ -372,6 +381,7 @@ async fn every_endpoint_allows_exactly_whom_the_matrix_says() {
                 invitation_id,
                 invitation_token,
                 target_session: target_session.clone(),
+                target_token,
                 unique,
             };
             let browser = match caller {
@@ -420,8 +430,9 @@ async fn every_endpoint_allows_exactly_whom_the_matrix_says() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 
-    // Nobody could end the target's session.
+    // Nobody could end the target's session or revoke their token.
     assert!(!target.viewer().await.is_null());
+    assert_eq!(target.call("api_tokens", &[]).await.json().as_array().unwrap().len(), 1);
 }
 
 #[tokio::test]
@@ -457,4 +468,72 @@ async fn every_page_route_is_listed_and_renders_no_workspace_data_for_anonymous_
         200,
         "the local mailbox answers this machine"
     );
+}
+
+/// Creates an API token in the browser's current workspace: (token, id).
+async fn token(browser: &Browser) -> (String, i64) {
+    let created = browser.call("create_api_token", &[("name", "test")]).await;
+    assert_eq!(created.status, 200, "{}", created.body);
+    let json = created.json();
+    (
+        json["token"].as_str().unwrap().to_string(),
+        json["summary"]["id"].as_i64().unwrap(),
+    )
+}
+
+/// A GET on the REST API, with a bearer token when given.
+async fn rest_get(app: &TestApp, path: &str, token: Option<&str>) -> (u16, String) {
+    let mut request = app.client.get(app.url(path));
+    if let Some(token) = token {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    let response = request.send().await.unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn every_rest_route_needs_a_live_token_and_stays_in_its_workspace() {
+    let app = TestApp::spawn(Engine::Sqlite).await;
+    let owner = app.signed_in("owner@example.com", "Olga").await;
+    owner.call("create_workspace", &[("name", "Shared space")]).await;
+    let member = app.signed_in("member@example.com", "Mia").await;
+    let outsider = app.signed_in("outsider@example.com", "Otto").await;
+    owner
+        .call("invite_member", &[("email", "member@example.com"), ("role", "member")])
+        .await;
+    let invitation = crate::support::token_in(&app.mail("member@example.com", "invited").await);
+    member.call("accept_invitation", &[("token", &invitation)]).await;
+    let (member_token, _) = token(&member).await;
+    let (outsider_token, outsider_token_id) = token(&outsider).await;
+
+    let listed: BTreeSet<&str> = server::http::rest::ROUTES.iter().copied().collect();
+    assert_eq!(
+        listed,
+        BTreeSet::from(["/api/v1/me", "/api/v1/workspace/members"]),
+        "every REST route needs its checks here"
+    );
+    for path in server::http::rest::ROUTES {
+        for bad in [None, Some("cvm_not-a-token"), Some("garbage")] {
+            let (status, body) = rest_get(&app, path, bad).await;
+            assert_eq!(status, 401, "{path} with {bad:?}: {body}");
+            assert_eq!(body, r#"{"kind":"unauthenticated"}"#);
+        }
+        let (status, body) = rest_get(&app, path, Some(&member_token)).await;
+        assert_eq!(status, 200, "{path}: {body}");
+        let (status, body) = rest_get(&app, path, Some(&outsider_token)).await;
+        assert_eq!(status, 200, "{path}: {body}");
+        assert!(!body.contains("Shared space") && !body.contains("owner@example.com"), "{path}: {body}");
+    }
+    let (_, me) = rest_get(&app, "/api/v1/me", Some(&member_token)).await;
+    assert!(me.contains("Shared space") && me.contains("\"role\":\"member\""), "{me}");
+
+    // Revoking a token ends it; so does leaving its workspace.
+    let revoked = outsider
+        .call("revoke_api_token", &[("id", &outsider_token_id.to_string())])
+        .await;
+    assert_eq!(revoked.status, 200, "{}", revoked.body);
+    assert_eq!(outsider.call("api_tokens", &[]).await.json(), serde_json::json!([]));
+    assert_eq!(rest_get(&app, "/api/v1/me", Some(&outsider_token)).await.0, 401);
+    member.call("leave_workspace", &[]).await;
+    assert_eq!(rest_get(&app, "/api/v1/me", Some(&member_token)).await.0, 401);
 }
