@@ -37,6 +37,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/sign-in-link") view=auth::SignInLinkPage />
                     <Route path=path!("/magic-link") view=auth::MagicLinkPage />
                     <Route path=path!("/confirm-email") view=auth::ConfirmEmailPage />
+                    <Route path=path!("/confirm-email-change") view=auth::ConfirmEmailChangePage />
                     <Route path=path!("/forgot-password") view=auth::ForgotPasswordPage />
                     <Route path=path!("/reset-password") view=auth::ResetPasswordPage />
                     <Route path=path!("/invitations/accept") view=workspace::AcceptInvitationPage />

@@ -106,6 +106,19 @@ pub trait AccountsService: Send + Sync + 'static {
         current_session: &str,
         client: &Client,
     ) -> Result<(), AppError>;
+    /// Mails a link to `new_email` that moves the account there, after
+    /// checking the password. An address that already has an account gets
+    /// a notice instead, and the reply is the same.
+    async fn request_email_change(
+        &self,
+        user_id: i64,
+        new_email: &str,
+        password: &str,
+        client: &Client,
+    ) -> Result<(), AppError>;
+    /// Moves the account to the address the token was sent to, and tells
+    /// the old address.
+    async fn confirm_email_change(&self, token: &str, client: &Client) -> Result<(), AppError>;
     /// The caller's frame: account, current workspace and the others.
     /// `None` when the account no longer exists.
     async fn viewer(

@@ -185,6 +185,28 @@ pub async fn change_password(current: String, new: String) -> Result<(), AppErro
         .await
 }
 
+/// Starts moving the caller's account to another address: a link goes
+/// there, and the change happens when it is opened.
+#[server(name = ChangeEmailFn, prefix = "/api", endpoint = "change_email")]
+pub async fn change_email(email: String, password: String) -> Result<String, AppError> {
+    let email = validate::email("email", &email)?;
+    validate::given_password("password", &password)?;
+    let (_, state) = auth::signed_in().await?;
+    accounts()?
+        .request_email_change(state.user_id, &email, &password, &auth::client())
+        .await?;
+    Ok(email)
+}
+
+/// Completes an address change with the token mailed to the new address.
+#[server(name = ConfirmEmailChangeFn, prefix = "/api", endpoint = "confirm_email_change")]
+pub async fn confirm_email_change(token: String) -> Result<(), AppError> {
+    let token = validate::token(&token)?;
+    accounts()?
+        .confirm_email_change(token, &auth::client())
+        .await
+}
+
 /// The caller's signed-in browsers.
 #[server(name = SessionsFn, prefix = "/api", endpoint = "sessions")]
 pub async fn sessions() -> Result<Vec<SessionSummary>, AppError> {

@@ -9,7 +9,7 @@ use crate::api_tokens::{
 };
 use crate::components::sudo::SudoPrompt;
 use crate::accounts::{
-    ChangePasswordFn, RevokeSessionFn, SessionSummary, SignOutEverywhereFn, sessions,
+    ChangeEmailFn, ChangePasswordFn, RevokeSessionFn, SessionSummary, SignOutEverywhereFn, sessions,
 };
 use crate::components::error_view::ErrorList;
 use crate::components::forms::{Field, FormError, Submit, last_error, succeeded};
@@ -48,8 +48,37 @@ fn Profile() -> impl IntoView {
                     }))
                 })}
             </Transition>
-            <p class="muted">"Changing your name or email address is not available yet."</p>
+            <p class="muted">"Changing your name is not available yet."</p>
+            <ChangeEmail />
         </section>
+    }
+}
+
+/// Moves the account to another address, once a link mailed there is
+/// opened.
+#[component]
+fn ChangeEmail() -> impl IntoView {
+    let action = ServerAction::<ChangeEmailFn>::new();
+    let error = last_error(action);
+    let sent_to = move || {
+        action
+            .value()
+            .with(|value| value.as_ref().and_then(|result| result.as_ref().ok().cloned()))
+    };
+
+    view! {
+        <h3>"Change email address"</h3>
+        <ActionForm action=action>
+            <FormError error fields=&["email", "password"] />
+            <Field name="email" id="new-email" label="New email address" kind="email" autocomplete="email" error />
+            <Field name="password" id="email-password" label="Your password" kind="password" autocomplete="current-password" error />
+            <Submit label="Send confirmation link" busy="Sending…" pending=action.pending().into() testid="change-email" />
+        </ActionForm>
+        {move || sent_to().map(|email| view! {
+            <p class="alert alert-ok" role="status">
+                "We sent a link to " <strong>{email}</strong> ". Your address changes when you open it."
+            </p>
+        })}
     }
 }
 

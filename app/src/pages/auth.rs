@@ -7,7 +7,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
 use crate::accounts::{
-    ConfirmEmailFn, MagicSignInFn, RequestMagicLinkFn, RequestPasswordResetFn,
+    ConfirmEmailChangeFn, ConfirmEmailFn, MagicSignInFn, RequestMagicLinkFn, RequestPasswordResetFn,
     ResendConfirmationFn, ResetPasswordFn, SignInFn, SignUpFn, validate,
 };
 use crate::components::forms::{Field, FormError, Submit, last_error, succeeded};
@@ -141,6 +141,34 @@ pub fn ConfirmEmailPage() -> impl IntoView {
                     <input type="hidden" name="token" value=token.get_value() />
                     <FormError error fields=&[] />
                     <Submit label="Confirm my address" busy="Confirming…" pending=action.pending().into() testid="confirm" />
+                </ActionForm>
+            </Show>
+        </section>
+    }
+}
+
+#[component]
+pub fn ConfirmEmailChangePage() -> impl IntoView {
+    let action = ServerAction::<ConfirmEmailChangeFn>::new();
+    let error = last_error(action);
+    let done = succeeded(action);
+    let token = StoredValue::new(token_from_query());
+
+    view! {
+        <PageHeader title="Confirm your new address" summary="Your account moves to this address." />
+        <section class="card narrow">
+            <Show
+                when=move || !done.get()
+                fallback=|| view! {
+                    <div class="alert alert-ok" role="status" data-testid="email-changed">
+                        "Your account now uses this address."
+                    </div>
+                }
+            >
+                <ActionForm action=action>
+                    <input type="hidden" name="token" value=token.get_value() />
+                    <FormError error fields=&[] />
+                    <Submit label="Use this address" busy="Saving…" pending=action.pending().into() testid="confirm-change" />
                 </ActionForm>
             </Show>
         </section>

@@ -98,10 +98,15 @@ impl Accounts {
         url.to_string()
     }
 
-    /// Creates a token for `user` and mails its link.
+    /// Creates a token for `user` and mails its link to their address.
     async fn mail_token(&self, user: &User, purpose: Purpose) -> Result<(), AppError> {
+        self.mail_token_to(user, purpose, &user.email).await
+    }
+
+    /// Creates a token for `user` and mails its link to `to`.
+    async fn mail_token_to(&self, user: &User, purpose: Purpose, to: &str) -> Result<(), AppError> {
         let token = tokens::generate();
-        store::insert_token(&self.db, user.id, purpose, &token.hash, &user.email)
+        store::insert_token(&self.db, user.id, purpose, &token.hash, to)
             .await
             .map_err(internal)?;
         let plain = token.plain.expose();
@@ -134,9 +139,20 @@ impl Accounts {
                     link = self.link("/magic-link", plain),
                 ),
             ),
+            Purpose::ChangeEmail => (
+                "Confirm your new email address for Caveman",
+                format!(
+                    "Hello {name},\n\nOpen this link to use this address for your Caveman account \
+                     instead of {old}:\n{link}\n\n\
+                     The link works once, for 24 hours. If you did not ask for this, ignore this mail.\n",
+                    name = user.display_name,
+                    old = user.email,
+                    link = self.link("/confirm-email-change", plain),
+                ),
+            ),
         };
         self.mailer.send(Mail {
-            to: user.email.clone(),
+            to: to.to_string(),
             subject: subject.to_string(),
             body,
         });
@@ -499,6 +515,86 @@ impl AccountsService for Accounts {
             Some(&user),
             None,
             json!({ "sessions_ended": ended }),
+            client,
+        )
+        .await
+    }
+
+    async fn request_email_change(
+        &self,
+        user_id: i64,
+        new_email: &str,
+        password: &str,
+        client: &Client,
+    ) -> Result<(), AppError> {
+        self.verify_password(user_id, password, client).await?;
+        self.limit_mail("email_change", new_email, client)?;
+        let user = self.user(user_id).await?.ok_or(AppError::Unauthenticated)?;
+        if user.email == new_email {
+            return Err(AppError::invalid("email", "That is already your address."));
+        }
+        match store::user_by_email(&self.db, new_email)
+            .await
+            .map_err(internal)?
+        {
+            // Same reply as for a free address; the owner of the taken one
+            // hears about it instead.
+            Some(other) => {
+                self.mailer.send(Mail {
+                    to: other.email.clone(),
+                    subject: "Someone tried to use your address on Caveman".into(),
+                    body: format!(
+                        "Hello {name},\n\nAnother Caveman account asked to move to this address, which is \
+                         already yours. Nothing has changed. If this keeps happening, tell your administrator.\n",
+                        name = other.display_name,
+                    ),
+                });
+                Ok(())
+            }
+            None => {
+                self.mail_token_to(&user, Purpose::ChangeEmail, new_email)
+                    .await
+            }
+        }
+    }
+
+    async fn confirm_email_change(&self, token: &str, client: &Client) -> Result<(), AppError> {
+        let (user_id, new_email) =
+            store::redeem_token(&self.db, Purpose::ChangeEmail, &tokens::hash(token))
+                .await
+                .map_err(internal)?
+                .ok_or_else(|| link_gone("address change"))?;
+        let user = self
+            .user(user_id)
+            .await?
+            .ok_or_else(|| link_gone("address change"))?;
+        if !store::set_email(&self.db, user_id, &new_email)
+            .await
+            .map_err(internal)?
+        {
+            return Err(AppError::Conflict {
+                message: "That address has been taken by another account meanwhile.".into(),
+            });
+        }
+        self.mailer.send(Mail {
+            to: user.email.clone(),
+            subject: "Your Caveman address was changed".into(),
+            body: format!(
+                "Hello {name},\n\nYour Caveman account now uses {new_email} instead of this address. \
+                 If this was not you, reset your password and tell your administrator:\n{reset}\n",
+                name = user.display_name,
+                reset = self
+                    .public_url
+                    .join("/forgot-password")
+                    .map(String::from)
+                    .unwrap_or_default(),
+            ),
+        });
+        self.record(
+            audit::Action::EmailChanged,
+            Some(&user),
+            None,
+            json!({ "from": user.email, "to": new_email }),
             client,
         )
         .await

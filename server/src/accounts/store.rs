@@ -22,6 +22,7 @@ pub enum Purpose {
     ConfirmEmail,
     ResetPassword,
     MagicLink,
+    ChangeEmail,
 }
 
 impl Purpose {
@@ -30,6 +31,7 @@ impl Purpose {
             Purpose::ConfirmEmail => "confirm_email",
             Purpose::ResetPassword => "reset_password",
             Purpose::MagicLink => "magic_link",
+            Purpose::ChangeEmail => "change_email",
         }
     }
 
@@ -39,6 +41,7 @@ impl Purpose {
             Purpose::ConfirmEmail => 48 * 3600,
             Purpose::ResetPassword => 3600,
             Purpose::MagicLink => 15 * 60,
+            Purpose::ChangeEmail => 24 * 3600,
         }
     }
 }
@@ -94,6 +97,25 @@ pub async fn mark_confirmed(db: &Database, user_id: i64) -> Result<(), sqlx::Err
         .map(|done| done.rows_affected())
     })?;
     Ok(())
+}
+
+/// Moves a user to another address; `false` when the address was taken
+/// meanwhile.
+pub async fn set_email(db: &Database, user_id: i64, email: &str) -> Result<bool, sqlx::Error> {
+    let done = with_pool!(db, pool => {
+        sqlx::query("UPDATE users SET email = $2, email_confirmed_at = $3 WHERE id = $1")
+            .bind(user_id)
+            .bind(email)
+            .bind(now_secs())
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
+    });
+    match done {
+        Ok(_) => Ok(true),
+        Err(sqlx::Error::Database(error)) if error.is_unique_violation() => Ok(false),
+        Err(error) => Err(error),
+    }
 }
 
 pub async fn set_password_hash(db: &Database, user_id: i64, hash: &str) -> Result<(), sqlx::Error> {

@@ -149,6 +149,8 @@ fn matrix() -> Vec<Row> {
             |_| args(&[("current", PASSWORD), ("new", PASSWORD)]),
             [SignIn, Ok, Ok, Ok, Ok],
         ),
+        ("change_email", |c| args(&[("email", &format!("moved-{}@example.com", c.unique)), ("password", PASSWORD)]), [SignIn, Ok, Ok, Ok, Ok]),
+        ("confirm_email_change", |_| args(&[("token", UNKNOWN_TOKEN)]), [NotFound; 5]),
         ("sessions", |_| args(&[]), [SignIn, Ok, Ok, Ok, Ok]),
         // Someone else's session is never visible, whatever the role.
         (
@@ -257,6 +259,7 @@ const PAGES: &[&str] = &[
     "/sign-in-link",
     "/magic-link",
     "/confirm-email",
+    "/confirm-email-change",
     "/forgot-password",
     "/reset-password",
     "/invitations/accept",
