@@ -18,6 +18,7 @@ use crate::rate_limit::RateLimiter;
 use crate::system::System;
 use crate::vault::Vault;
 use crate::vault::keys::{self, KeySourceError};
+use crate::vault::registry::{self, RegistryError};
 use crate::workspaces::Workspaces;
 
 /// How long the database pool may take to close at shutdown.
@@ -32,6 +33,8 @@ pub enum ServeError {
     Database(#[from] DbError),
     #[error(transparent)]
     Vault(#[from] KeySourceError),
+    #[error(transparent)]
+    VaultKeys(#[from] RegistryError),
     #[error("cannot listen on {addr}")]
     Bind {
         addr: std::net::SocketAddr,
@@ -110,6 +113,7 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     warn_if_front_end_missing(&config);
     let db = open_database(&config).await?;
     let vault = keys::open(&config)?;
+    registry::check_and_record(&db, &vault).await?;
     tracing::info!(vault.current_key = vault.current_key_id(), "vault ready");
     let level = db.migration_level().await?;
     tracing::info!(

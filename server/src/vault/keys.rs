@@ -33,9 +33,8 @@ pub enum KeySourceError {
 /// first start when no keys are configured.
 ///
 /// A data folder that is thrown away on every start (a container without a
-/// volume) gets a new key each time; once credentials are stored, the
-/// rotation work must record key ids in the database and refuse to start
-/// with none of them available instead of generating a fresh key.
+/// volume) gets a new key each time; `registry` then refuses to start
+/// against a database that was used with other keys.
 pub fn open(config: &Config) -> Result<Vault, KeySourceError> {
     if let Some(keys) = &config.vault_keys {
         return Vault::from_spec(keys).map_err(KeySourceError::Env);

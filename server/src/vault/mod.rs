@@ -13,6 +13,7 @@
 //! arrives with the first encrypted column, in the accounts issue.
 
 pub mod keys;
+pub mod registry;
 mod secret;
 
 use std::fmt;
@@ -130,6 +131,11 @@ impl Vault {
     /// did not name them.
     pub fn random_key_id() -> String {
         format!("key-{}", &uuid::Uuid::new_v4().simple().to_string()[..8])
+    }
+
+    /// The ids of every configured key, the encrypting one first.
+    pub fn key_ids(&self) -> impl Iterator<Item = &str> {
+        self.keys.iter().map(|key| key.id.as_str())
     }
 
     /// The id of the key that encrypts.

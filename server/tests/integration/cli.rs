@@ -157,3 +157,68 @@ fn vault_keygen_refuses_a_bad_id() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("Bad Id"));
 }
+
+/// Starts `caveman serve` with `envs`, waits until it listens, then stops
+/// it with SIGTERM.
+fn serve_once(dir: &std::path::Path, envs: &[(&str, &str)]) {
+    use std::io::{BufRead, BufReader};
+
+    let mut child = caveman()
+        .current_dir(dir)
+        .arg("serve")
+        .env("CAVEMAN_BIND", "127.0.0.1:0")
+        .envs(envs.iter().copied())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let listening = BufReader::new(child.stdout.take().unwrap())
+        .lines()
+        .map_while(Result::ok)
+        .find(|l| l.contains("listening on"));
+    assert!(listening.is_some(), "the server never said it was listening");
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+}
+
+#[test]
+fn a_database_used_with_other_vault_keys_is_refused_instead_of_rekeyed() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}", dir.path().join("shared.db").display());
+    let first = dir.path().join("first");
+    serve_once(
+        dir.path(),
+        &[
+            ("DATABASE_URL", &database),
+            ("CAVEMAN_DATA_DIR", first.to_str().unwrap()),
+        ],
+    );
+    // Same database, a data folder without the key file: a fresh key is
+    // generated, which cannot read what the database holds.
+    let lost = dir.path().join("lost");
+    let output = caveman()
+        .current_dir(dir.path())
+        .arg("serve")
+        .env("CAVEMAN_BIND", "127.0.0.1:0")
+        .env("DATABASE_URL", &database)
+        .env("CAVEMAN_DATA_DIR", &lost)
+        .output()
+        .unwrap();
+
+    assert!(!output.status.success());
+    let said = String::from_utf8_lossy(&output.stdout).to_string()
+        + &String::from_utf8_lossy(&output.stderr);
+    assert!(said.contains("none of them is configured"), "{said}");
+
+    // With the original key file back, it starts.
+    std::fs::copy(first.join("vault.keys"), lost.join("vault.keys")).unwrap();
+    serve_once(
+        dir.path(),
+        &[
+            ("DATABASE_URL", &database),
+            ("CAVEMAN_DATA_DIR", lost.to_str().unwrap()),
+        ],
+    );
+}
