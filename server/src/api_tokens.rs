@@ -70,7 +70,12 @@ impl ApiTokens {
 
 #[async_trait::async_trait]
 impl ApiTokensService for ApiTokens {
-    async fn create(&self, scope: &Scope, name: &str, client: &Client) -> Result<CreatedApiToken, AppError> {
+    async fn create(
+        &self,
+        scope: &Scope,
+        name: &str,
+        client: &Client,
+    ) -> Result<CreatedApiToken, AppError> {
         scope.require(Action::CreateApiTokens)?;
         if self.live_count(scope.user_id).await? >= MAX_TOKENS {
             return Err(AppError::Conflict {

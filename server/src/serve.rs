@@ -8,8 +8,8 @@ use leptos::config::{Env, LeptosOptions};
 use tokio::net::TcpListener;
 
 use crate::accounts::sessions::DbSessionStore;
-use crate::api_tokens::ApiTokens;
 use crate::accounts::{Accounts, PasswordError, Passwords};
+use crate::api_tokens::ApiTokens;
 use crate::config::Config;
 use crate::db::{Database, DbError};
 use crate::http::{self, AppState};

@@ -28,4 +28,3 @@ pub fn SudoPrompt() -> impl IntoView {
         </section>
     }
 }
-

@@ -4,17 +4,15 @@
 use leptos::prelude::*;
 
 use crate::AppError;
-use crate::api_tokens::{
-    ApiTokenSummary, CreateApiTokenFn, RevokeApiTokenFn, api_tokens,
-};
-use crate::components::sudo::SudoPrompt;
 use crate::accounts::{
     ChangeEmailFn, ChangePasswordFn, RevokeSessionFn, SessionSummary, SignOutEverywhereFn, sessions,
 };
+use crate::api_tokens::{ApiTokenSummary, CreateApiTokenFn, RevokeApiTokenFn, api_tokens};
 use crate::components::error_view::ErrorList;
 use crate::components::forms::{Field, FormError, Submit, last_error, succeeded};
 use crate::components::page_header::PageHeader;
 use crate::components::signed_in::SignInRequired;
+use crate::components::sudo::SudoPrompt;
 use crate::components::time::Timestamp;
 
 #[component]
@@ -61,9 +59,11 @@ fn ChangeEmail() -> impl IntoView {
     let action = ServerAction::<ChangeEmailFn>::new();
     let error = last_error(action);
     let sent_to = move || {
-        action
-            .value()
-            .with(|value| value.as_ref().and_then(|result| result.as_ref().ok().cloned()))
+        action.value().with(|value| {
+            value
+                .as_ref()
+                .and_then(|result| result.as_ref().ok().cloned())
+        })
     };
 
     view! {
@@ -179,9 +179,11 @@ fn ApiTokens() -> impl IntoView {
     let revoke_error = last_error(revoke);
     let needs_sudo = move || matches!(error.get(), Some(AppError::SudoRequired));
     let created = move || {
-        create
-            .value()
-            .with(|value| value.as_ref().and_then(|result| result.as_ref().ok().cloned()))
+        create.value().with(|value| {
+            value
+                .as_ref()
+                .and_then(|result| result.as_ref().ok().cloned())
+        })
     };
 
     view! {
@@ -218,9 +220,13 @@ fn ApiTokens() -> impl IntoView {
 }
 
 #[component]
-fn TokenList(tokens: Vec<ApiTokenSummary>, revoke: ServerAction<RevokeApiTokenFn>) -> impl IntoView {
+fn TokenList(
+    tokens: Vec<ApiTokenSummary>,
+    revoke: ServerAction<RevokeApiTokenFn>,
+) -> impl IntoView {
     if tokens.is_empty() {
-        return view! { <p class="muted" data-testid="no-tokens">"You have no API tokens."</p> }.into_any();
+        return view! { <p class="muted" data-testid="no-tokens">"You have no API tokens."</p> }
+            .into_any();
     }
     view! {
         <ul class="rows" data-testid="tokens">

@@ -7,8 +7,8 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
 use crate::accounts::{
-    ConfirmEmailChangeFn, ConfirmEmailFn, MagicSignInFn, RequestMagicLinkFn, RequestPasswordResetFn,
-    ResendConfirmationFn, ResetPasswordFn, SignInFn, SignUpFn, validate,
+    ConfirmEmailChangeFn, ConfirmEmailFn, MagicSignInFn, RequestMagicLinkFn,
+    RequestPasswordResetFn, ResendConfirmationFn, ResetPasswordFn, SignInFn, SignUpFn, validate,
 };
 use crate::components::forms::{Field, FormError, Submit, last_error, succeeded};
 use crate::components::page_header::PageHeader;

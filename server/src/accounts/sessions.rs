@@ -51,6 +51,28 @@ impl DbSessionStore {
     }
 }
 
+impl DbSessionStore {
+    /// Records that the session was used, at most once a minute, for the
+    /// sessions list (tower-sessions saves a record only when it changes).
+    async fn touch(&self, id: &Id) -> session_store::Result<()> {
+        let now = app::auth::now_secs();
+        with_pool!(&self.db, pool => {
+            sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE id_hash = $1 AND last_seen_at < $3")
+                .bind(id_hash(&id.to_string()))
+                .bind(now)
+                .bind(now - TOUCH_EVERY_SECS)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+        })
+        .map_err(backend)?;
+        Ok(())
+    }
+}
+
+/// How stale `last_seen_at` may get before a request updates it.
+const TOUCH_EVERY_SECS: i64 = 60;
+
 /// The stored key of a session id.
 pub fn id_hash(id: &str) -> String {
     tokens::hash(id)
@@ -149,6 +171,7 @@ impl SessionStore for DbSessionStore {
         let Some((data, expires_at)) = found else {
             return Ok(None);
         };
+        self.touch(id).await?;
         let data = serde_json::from_str(&data)
             .map_err(|error| session_store::Error::Decode(error.to_string()))?;
         let expiry_date = time::OffsetDateTime::from_unix_timestamp(expires_at)

@@ -149,8 +149,21 @@ fn matrix() -> Vec<Row> {
             |_| args(&[("current", PASSWORD), ("new", PASSWORD)]),
             [SignIn, Ok, Ok, Ok, Ok],
         ),
-        ("change_email", |c| args(&[("email", &format!("moved-{}@example.com", c.unique)), ("password", PASSWORD)]), [SignIn, Ok, Ok, Ok, Ok]),
-        ("confirm_email_change", |_| args(&[("token", UNKNOWN_TOKEN)]), [NotFound; 5]),
+        (
+            "change_email",
+            |c| {
+                args(&[
+                    ("email", &format!("moved-{}@example.com", c.unique)),
+                    ("password", PASSWORD),
+                ])
+            },
+            [SignIn, Ok, Ok, Ok, Ok],
+        ),
+        (
+            "confirm_email_change",
+            |_| args(&[("token", UNKNOWN_TOKEN)]),
+            [NotFound; 5],
+        ),
         ("sessions", |_| args(&[]), [SignIn, Ok, Ok, Ok, Ok]),
         // Someone else's session is never visible, whatever the role.
         (
@@ -233,10 +246,18 @@ fn matrix() -> Vec<Row> {
         ),
         ("audit_log", |_| args(&[]), [SignIn, Forbidden, Ok, Ok, Ok]),
         ("server_info", |_| args(&[]), [SignIn, Ok, Ok, Ok, Ok]),
-        ("create_api_token", |_| args(&[("name", "script")]), [SignIn, Ok, Ok, Ok, Ok]),
+        (
+            "create_api_token",
+            |_| args(&[("name", "script")]),
+            [SignIn, Ok, Ok, Ok, Ok],
+        ),
         ("api_tokens", |_| args(&[]), [SignIn, Ok, Ok, Ok, Ok]),
         // Someone else's token is never visible, whatever the role.
-        ("revoke_api_token", |c| args(&[("id", &c.target_token.to_string())]), [SignIn, NotFound, NotFound, NotFound, NotFound]),
+        (
+            "revoke_api_token",
+            |c| args(&[("id", &c.target_token.to_string())]),
+            [SignIn, NotFound, NotFound, NotFound, NotFound],
+        ),
     ]
 }
 
@@ -355,7 +376,9 @@ async fn every_endpoint_allows_exactly_whom_the_matrix_says() {
         .unwrap()
         .to_string();
     // A token of the target's, which nobody else may revoke.
-    let created = target.call("create_api_token", &[("name", "target's")]).await;
+    let created = target
+        .call("create_api_token", &[("name", "target's")])
+        .await;
     assert_eq!(created.status, 200, "{}", created.body);
     let target_token = created.json()["summary"]["id"].as_i64().unwrap();
 
@@ -435,7 +458,16 @@ async fn every_endpoint_allows_exactly_whom_the_matrix_says() {
 
     // Nobody could end the target's session or revoke their token.
     assert!(!target.viewer().await.is_null());
-    assert_eq!(target.call("api_tokens", &[]).await.json().as_array().unwrap().len(), 1);
+    assert_eq!(
+        target
+            .call("api_tokens", &[])
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 #[tokio::test]
@@ -498,14 +530,21 @@ async fn rest_get(app: &TestApp, path: &str, token: Option<&str>) -> (u16, Strin
 async fn every_rest_route_needs_a_live_token_and_stays_in_its_workspace() {
     let app = TestApp::spawn(Engine::Sqlite).await;
     let owner = app.signed_in("owner@example.com", "Olga").await;
-    owner.call("create_workspace", &[("name", "Shared space")]).await;
+    owner
+        .call("create_workspace", &[("name", "Shared space")])
+        .await;
     let member = app.signed_in("member@example.com", "Mia").await;
     let outsider = app.signed_in("outsider@example.com", "Otto").await;
     owner
-        .call("invite_member", &[("email", "member@example.com"), ("role", "member")])
+        .call(
+            "invite_member",
+            &[("email", "member@example.com"), ("role", "member")],
+        )
         .await;
     let invitation = crate::support::token_in(&app.mail("member@example.com", "invited").await);
-    member.call("accept_invitation", &[("token", &invitation)]).await;
+    member
+        .call("accept_invitation", &[("token", &invitation)])
+        .await;
     let (member_token, _) = token(&member).await;
     let (outsider_token, outsider_token_id) = token(&outsider).await;
 
@@ -525,18 +564,36 @@ async fn every_rest_route_needs_a_live_token_and_stays_in_its_workspace() {
         assert_eq!(status, 200, "{path}: {body}");
         let (status, body) = rest_get(&app, path, Some(&outsider_token)).await;
         assert_eq!(status, 200, "{path}: {body}");
-        assert!(!body.contains("Shared space") && !body.contains("owner@example.com"), "{path}: {body}");
+        assert!(
+            !body.contains("Shared space") && !body.contains("owner@example.com"),
+            "{path}: {body}"
+        );
     }
     let (_, me) = rest_get(&app, "/api/v1/me", Some(&member_token)).await;
-    assert!(me.contains("Shared space") && me.contains("\"role\":\"member\""), "{me}");
+    assert!(
+        me.contains("Shared space") && me.contains("\"role\":\"member\""),
+        "{me}"
+    );
 
     // Revoking a token ends it; so does leaving its workspace.
     let revoked = outsider
-        .call("revoke_api_token", &[("id", &outsider_token_id.to_string())])
+        .call(
+            "revoke_api_token",
+            &[("id", &outsider_token_id.to_string())],
+        )
         .await;
     assert_eq!(revoked.status, 200, "{}", revoked.body);
-    assert_eq!(outsider.call("api_tokens", &[]).await.json(), serde_json::json!([]));
-    assert_eq!(rest_get(&app, "/api/v1/me", Some(&outsider_token)).await.0, 401);
+    assert_eq!(
+        outsider.call("api_tokens", &[]).await.json(),
+        serde_json::json!([])
+    );
+    assert_eq!(
+        rest_get(&app, "/api/v1/me", Some(&outsider_token)).await.0,
+        401
+    );
     member.call("leave_workspace", &[]).await;
-    assert_eq!(rest_get(&app, "/api/v1/me", Some(&member_token)).await.0, 401);
+    assert_eq!(
+        rest_get(&app, "/api/v1/me", Some(&member_token)).await.0,
+        401
+    );
 }

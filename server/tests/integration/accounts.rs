@@ -547,25 +547,42 @@ async fn the_address_changes_once_the_new_one_is_confirmed(engine: Engine) {
     let new_email = "ada@new.example.com";
 
     let wrong = browser
-        .call("change_email", &[("email", new_email), ("password", "not my password")])
+        .call(
+            "change_email",
+            &[("email", new_email), ("password", "not my password")],
+        )
         .await;
     assert_eq!(wrong.status, 422);
     assert_eq!(wrong.json()["field"], "password");
 
     // A taken address gets the same reply; its owner gets a notice.
     let taken = browser
-        .call("change_email", &[("email", "taken@example.com"), ("password", PASSWORD)])
+        .call(
+            "change_email",
+            &[("email", "taken@example.com"), ("password", PASSWORD)],
+        )
         .await;
     assert_eq!(taken.status, 200, "{}", taken.body);
-    app.mail("taken@example.com", "tried to use your address").await;
+    app.mail("taken@example.com", "tried to use your address")
+        .await;
 
     let asked = browser
-        .call("change_email", &[("email", new_email), ("password", PASSWORD)])
+        .call(
+            "change_email",
+            &[("email", new_email), ("password", PASSWORD)],
+        )
         .await;
     assert_eq!(asked.status, 200, "{}", asked.body);
-    assert_eq!(browser.viewer().await["user"]["email"], EMAIL, "nothing changes yet");
+    assert_eq!(
+        browser.viewer().await["user"]["email"],
+        EMAIL,
+        "nothing changes yet"
+    );
     let token = token_in(&app.mail(new_email, "new email address").await);
-    let confirmed = app.browser().call("confirm_email_change", &[("token", &token)]).await;
+    let confirmed = app
+        .browser()
+        .call("confirm_email_change", &[("token", &token)])
+        .await;
     assert_eq!(confirmed.status, 200, "{}", confirmed.body);
 
     assert_eq!(browser.viewer().await["user"]["email"], new_email);
@@ -580,7 +597,10 @@ async fn the_address_changes_once_the_new_one_is_confirmed(engine: Engine) {
         .call("sign_in", &[("email", new_email), ("password", PASSWORD)])
         .await;
     assert_eq!(new.status, 200, "{}", new.body);
-    let again = app.browser().call("confirm_email_change", &[("token", &token)]).await;
+    let again = app
+        .browser()
+        .call("confirm_email_change", &[("token", &token)])
+        .await;
     assert_eq!(again.status, 404);
 }
 on_both_engines!(the_address_changes_once_the_new_one_is_confirmed);
