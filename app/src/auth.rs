@@ -118,6 +118,25 @@ pub async fn scope() -> Result<Scope, AppError> {
         .ok_or(AppError::Unauthenticated)
 }
 
+/// The caller's scope in workspace `workspace_id`, named by the page that
+/// acts on it, so that an action never lands on another workspace because
+/// the session's current one changed meanwhile (in another tab, or by a
+/// removal). Not-found when the caller is not a member.
+pub async fn scope_in(workspace_id: i64) -> Result<Scope, AppError> {
+    let (_, auth) = signed_in().await?;
+    let scope = service::<dyn AccountsService>()?
+        .scope(auth.user_id, Some(workspace_id))
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    if scope.workspace_id == workspace_id {
+        Ok(scope)
+    } else {
+        Err(AppError::NotFound {
+            what: "The workspace".into(),
+        })
+    }
+}
+
 /// The session id as the store knows it, for marking the current session
 /// and sparing it when ending the others.
 pub fn session_id(session: &Session) -> Option<String> {

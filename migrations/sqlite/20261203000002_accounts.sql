@@ -23,6 +23,10 @@ CREATE TABLE account_tokens (
     token_hash TEXT    NOT NULL UNIQUE,
     -- The address the token was sent to (the new one, for change_email).
     email      TEXT    NOT NULL,
+    -- confirm_email only: the password chosen at the sign-up that sent
+    -- this link, applied when the link is opened, so that a stranger who
+    -- signed up first with someone's address cannot keep a password on it.
+    password_hash TEXT,
     expires_at BIGINT  NOT NULL,
     used_at    BIGINT,
     created_at BIGINT  NOT NULL

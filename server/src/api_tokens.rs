@@ -52,6 +52,18 @@ impl From<Row> for ApiTokenSummary {
     }
 }
 
+/// Revokes every live token of a user (on a password reset).
+pub async fn revoke_all(db: &Database, user_id: i64) -> Result<u64, sqlx::Error> {
+    with_pool!(db, pool => {
+        sqlx::query("UPDATE api_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL")
+            .bind(user_id)
+            .bind(now_secs())
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
+    })
+}
+
 impl ApiTokens {
     pub fn new(db: Database) -> Self {
         ApiTokens { db }

@@ -51,31 +51,23 @@ impl RateLimiter {
     /// Counts one attempt for `key` in `bucket`; refuses it when the
     /// window is already full.
     pub fn hit(&self, bucket: &'static str, key: &str, limit: Limit) -> Result<(), AppError> {
-        self.count(bucket, key, limit, true)
+        self.count(bucket, key, limit)
     }
 
-    /// Refuses when the window of `key` in `bucket` is full, without
-    /// counting: for limits on failures, counted with [`Self::failed`]
-    /// once the outcome is known.
-    pub fn check(&self, bucket: &'static str, key: &str, limit: Limit) -> Result<(), AppError> {
-        self.count(bucket, key, limit, false)
+    /// Gives back an attempt counted by [`Self::hit`], for limits on
+    /// failures: count before the work (so parallel attempts cannot all
+    /// slip through), refund when it succeeded.
+    pub fn refund(&self, bucket: &'static str, key: &str) {
+        let mut windows = self
+            .windows
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(window) = windows.get_mut(&(bucket, key.to_string())) {
+            window.count = window.count.saturating_sub(1);
+        }
     }
 
-    /// Counts one failed attempt (the window may fill; the next
-    /// [`Self::check`] then refuses).
-    pub fn failed(&self, bucket: &'static str, key: &str, limit: Limit) {
-        // A full window refuses the next check already; the count itself
-        // needs no error.
-        let _ = self.count(bucket, key, limit, true);
-    }
-
-    fn count(
-        &self,
-        bucket: &'static str,
-        key: &str,
-        limit: Limit,
-        add: bool,
-    ) -> Result<(), AppError> {
+    fn count(&self, bucket: &'static str, key: &str, limit: Limit) -> Result<(), AppError> {
         let now = Instant::now();
         let mut windows = self
             .windows
@@ -105,9 +97,7 @@ impl RateLimiter {
                 retry_after_secs: left.as_secs().max(1),
             });
         }
-        if add {
-            window.count += 1;
-        }
+        window.count += 1;
         Ok(())
     }
 }
@@ -138,15 +128,15 @@ mod tests {
     }
 
     #[test]
-    fn checks_do_not_count_only_failures_do() {
+    fn refunded_attempts_do_not_count() {
         let limiter = RateLimiter::default();
         let limit = Limit {
             max: 1,
             window: Duration::from_secs(60),
         };
-        limiter.check("sign_in", "a", limit).unwrap();
-        limiter.check("sign_in", "a", limit).unwrap();
-        limiter.failed("sign_in", "a", limit);
-        assert!(limiter.check("sign_in", "a", limit).is_err());
+        limiter.hit("sign_in", "a", limit).unwrap();
+        limiter.refund("sign_in", "a");
+        limiter.hit("sign_in", "a", limit).unwrap();
+        assert!(limiter.hit("sign_in", "a", limit).is_err());
     }
 }

@@ -84,14 +84,15 @@ pub fn app_state(config: &Config, db: Database, vault: Vault) -> Result<AppState
             (Mailer::new(Arc::new(mailbox.clone())), Some(mailbox))
         }
     };
+    let limits = Arc::new(RateLimiter::default());
     let accounts = Accounts::new(
         db.clone(),
         Passwords::new()?,
         mailer.clone(),
-        Arc::new(RateLimiter::default()),
+        limits.clone(),
         config.public_url.clone(),
     );
-    let workspaces = Workspaces::new(db.clone(), mailer, config.public_url.clone());
+    let workspaces = Workspaces::new(db.clone(), mailer, limits, config.public_url.clone());
     let api_tokens = ApiTokens::new(db.clone());
     Ok(AppState {
         leptos: leptos_options(config),
@@ -138,9 +139,10 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     }
     tokio::spawn(sweep_sessions(state.sessions.clone()));
     let router = http::router(state);
+    let shutdown = shutdown_signal();
     tracing::info!(%addr, public_url = %config.public_url, "listening on http://{addr}");
 
-    http::connections::serve(listener, router, shutdown_signal()).await;
+    http::connections::serve(listener, router, shutdown).await;
     // Requests cut off by the drain timeout may still hold connections;
     // closing waits for them, so it gets a deadline of its own.
     if tokio::time::timeout(DB_CLOSE_TIMEOUT, db.close())
@@ -179,31 +181,31 @@ fn warn_if_front_end_missing(config: &Config) {
     }
 }
 
-async fn shutdown_signal() {
-    let interrupt = async {
-        if let Err(error) = tokio::signal::ctrl_c().await {
-            tracing::error!(%error, "cannot listen for Ctrl-C");
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(error) => {
-                tracing::error!(%error, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
+/// Completes on SIGINT or SIGTERM. The handlers are installed when this
+/// is called, not when the future is first polled: a signal that arrives
+/// right after the "listening" line must already find them (otherwise it
+/// kills the process without a drain).
+fn shutdown_signal() -> impl Future<Output = ()> {
+    use tokio::signal::unix::{SignalKind, signal};
 
-    tokio::select! {
-        () = interrupt => {},
-        () = terminate => {},
+    let interrupt = signal(SignalKind::interrupt());
+    let terminate = signal(SignalKind::terminate());
+    async move {
+        let wait = |stream: std::io::Result<tokio::signal::unix::Signal>, name: &'static str| async move {
+            match stream {
+                Ok(mut stream) => {
+                    stream.recv().await;
+                }
+                Err(error) => {
+                    tracing::error!(%error, signal = name, "cannot listen for the signal");
+                    std::future::pending::<()>().await;
+                }
+            }
+        };
+        tokio::select! {
+            () = wait(interrupt, "SIGINT") => {},
+            () = wait(terminate, "SIGTERM") => {},
+        }
+        tracing::info!("shutdown requested, finishing in-flight requests");
     }
-    tracing::info!("shutdown requested, finishing in-flight requests");
 }

@@ -129,6 +129,8 @@ fn WorkspaceSettings() -> impl IntoView {
 #[component]
 fn WorkspaceBody(detail: WorkspaceDetail, actions: Actions) -> impl IntoView {
     let role = detail.workspace.role;
+    // Every form names the workspace it acts on (see `auth::scope_in`).
+    let ws = detail.workspace.id;
     let name = StoredValue::new(detail.workspace.name.clone());
     let invitations = StoredValue::new(detail.invitations.clone());
     let rename_error = last_error(actions.rename);
@@ -141,6 +143,7 @@ fn WorkspaceBody(detail: WorkspaceDetail, actions: Actions) -> impl IntoView {
             <p class="muted">"Your role: " <span data-testid="my-role">{role.label()}</span></p>
             <Show when=move || role.may(Action::Rename)>
                 <ActionForm action=actions.rename>
+                    <input type="hidden" name="workspace_id" value=ws />
                     <Field name="name" label="Name" value=name.get_value() error=rename_error />
                     <Submit label="Rename" busy="Saving…" pending=actions.rename.pending().into() />
                 </ActionForm>
@@ -152,7 +155,7 @@ fn WorkspaceBody(detail: WorkspaceDetail, actions: Actions) -> impl IntoView {
                 {detail
                     .members
                     .into_iter()
-                    .map(|member| view! { <MemberRow member my_role=role actions /> })
+                    .map(|member| view! { <MemberRow member my_role=role workspace_id=ws actions /> })
                     .collect_view()}
             </ul>
         </section>
@@ -160,6 +163,7 @@ fn WorkspaceBody(detail: WorkspaceDetail, actions: Actions) -> impl IntoView {
             <section class="card" aria-labelledby="invite-heading">
                 <h2 id="invite-heading">"Invite someone"</h2>
                 <ActionForm action=actions.invite>
+                    <input type="hidden" name="workspace_id" value=ws />
                     <Field name="email" label="Email address" kind="email" error=invite_error />
                     <RoleSelect name="role" my_role=role current=Role::Member />
                     <Submit label="Send invitation" busy="Sending…" pending=actions.invite.pending().into() testid="invite" />
@@ -178,6 +182,7 @@ fn WorkspaceBody(detail: WorkspaceDetail, actions: Actions) -> impl IntoView {
                                     <span>{invitation.email} " · " {invitation.role.label()} " · until "
                                         <Timestamp secs=invitation.expires_at /></span>
                                     <ActionForm action=actions.revoke>
+                                        <input type="hidden" name="workspace_id" value=ws />
                                         <input type="hidden" name="id" value=invitation.id />
                                         <button type="submit" class="button button-quiet">"Withdraw"</button>
                                     </ActionForm>
@@ -191,11 +196,13 @@ fn WorkspaceBody(detail: WorkspaceDetail, actions: Actions) -> impl IntoView {
         <section class="card" aria-labelledby="leave-heading">
             <h2 id="leave-heading">"Leave or delete"</h2>
             <ActionForm action=actions.leave>
+                <input type="hidden" name="workspace_id" value=ws />
                 <Submit label="Leave this workspace" busy="Leaving…" pending=actions.leave.pending().into() danger=true testid="leave" />
             </ActionForm>
             <Show when=move || role.may(Action::Delete)>
-                <p class="muted">"Deleting removes the workspace and everything in it for all members. It asks for your password."</p>
+                <p class="muted">"Deleting removes the workspace and everything in it for all members. It asks for your password unless you typed it in the last ten minutes."</p>
                 <ActionForm action=actions.delete>
+                    <input type="hidden" name="workspace_id" value=ws />
                     <Submit label="Delete this workspace" busy="Deleting…" pending=actions.delete.pending().into() danger=true testid="delete-workspace" />
                 </ActionForm>
             </Show>
@@ -204,7 +211,7 @@ fn WorkspaceBody(detail: WorkspaceDetail, actions: Actions) -> impl IntoView {
 }
 
 #[component]
-fn MemberRow(member: Member, my_role: Role, actions: Actions) -> impl IntoView {
+fn MemberRow(member: Member, my_role: Role, workspace_id: i64, actions: Actions) -> impl IntoView {
     let may_manage =
         my_role.may(Action::ChangeRoles) && my_role.may_assign(member.role, Role::Member);
     let may_transfer = my_role.may(Action::TransferOwnership) && member.role != Role::Owner;
@@ -219,17 +226,20 @@ fn MemberRow(member: Member, my_role: Role, actions: Actions) -> impl IntoView {
             <span class="badge" data-testid="member-role">{member.role.label()}</span>
             <Show when=move || may_manage>
                 <ActionForm action=actions.change_role>
+                    <input type="hidden" name="workspace_id" value=workspace_id />
                     <input type="hidden" name="user_id" value=id />
                     <RoleSelect name="role" my_role current=member.role />
                     <button type="submit" class="button button-quiet" data-testid="change-role">"Change role"</button>
                 </ActionForm>
                 <ActionForm action=actions.remove>
+                    <input type="hidden" name="workspace_id" value=workspace_id />
                     <input type="hidden" name="user_id" value=id />
                     <button type="submit" class="button button-quiet" data-testid="remove-member">"Remove"</button>
                 </ActionForm>
             </Show>
             <Show when=move || may_transfer>
                 <ActionForm action=actions.transfer>
+                    <input type="hidden" name="workspace_id" value=workspace_id />
                     <input type="hidden" name="user_id" value=id />
                     <button type="submit" class="button button-quiet">"Make owner"</button>
                 </ActionForm>
@@ -290,11 +300,14 @@ pub fn AcceptInvitationPage() -> impl IntoView {
     let viewer = use_viewer();
     let here = use_location();
     let next = move || {
-        format!(
-            "{}{}",
-            here.pathname.get_untracked(),
-            here.search.get_untracked()
-        )
+        // `search` comes without its leading `?`.
+        let search = here.search.get_untracked();
+        let path = here.pathname.get_untracked();
+        if search.is_empty() {
+            path
+        } else {
+            format!("{path}?{search}")
+        }
     };
 
     view! {

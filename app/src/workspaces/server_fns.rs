@@ -8,7 +8,7 @@ use crate::AppError;
 #[cfg(feature = "ssr")]
 use {
     super::{WorkspacesService, roles::Role},
-    crate::accounts::{AccountsService, validate},
+    crate::accounts::validate,
     crate::auth,
     crate::services::service,
 };
@@ -22,17 +22,7 @@ fn workspaces() -> Result<std::sync::Arc<dyn WorkspacesService>, AppError> {
 #[server(name = SwitchWorkspaceFn, prefix = "/api", endpoint = "switch_workspace")]
 pub async fn switch_workspace(id: i64) -> Result<(), AppError> {
     let (session, mut state) = auth::signed_in().await?;
-    let scope = service::<dyn AccountsService>()?
-        .scope(state.user_id, Some(id))
-        .await?
-        .ok_or(AppError::Unauthenticated)?;
-    // `scope` falls back to another workspace when `id` is not one of the
-    // caller's: that is a not-found here.
-    if scope.workspace_id != id {
-        return Err(AppError::NotFound {
-            what: "The workspace".into(),
-        });
-    }
+    auth::scope_in(id).await?;
     state.workspace_id = Some(id);
     auth::update_session(&session, &state).await
 }
@@ -51,20 +41,22 @@ pub async fn create_workspace(name: String) -> Result<WorkspaceSummary, AppError
 }
 
 #[server(name = RenameWorkspaceFn, prefix = "/api", endpoint = "rename_workspace")]
-pub async fn rename_workspace(name: String) -> Result<(), AppError> {
+pub async fn rename_workspace(workspace_id: i64, name: String) -> Result<(), AppError> {
     let name = validate::name("name", &name)?;
-    let scope = auth::scope().await?;
+    let scope = auth::scope_in(workspace_id).await?;
     workspaces()?.rename(&scope, &name, &auth::client()).await
 }
 
 /// Deletes the current workspace. Owners only, in sudo mode.
 #[server(name = DeleteWorkspaceFn, prefix = "/api", endpoint = "delete_workspace")]
-pub async fn delete_workspace() -> Result<(), AppError> {
+pub async fn delete_workspace(workspace_id: i64) -> Result<(), AppError> {
     let (session, mut state) = auth::signed_in().await?;
-    let scope = auth::scope().await?;
+    let scope = auth::scope_in(workspace_id).await?;
     auth::require_sudo(&state)?;
     workspaces()?.delete(&scope, &auth::client()).await?;
-    state.workspace_id = None;
+    if state.workspace_id == Some(workspace_id) {
+        state.workspace_id = None;
+    }
     auth::update_session(&session, &state).await
 }
 
@@ -76,18 +68,18 @@ pub async fn workspace_detail() -> Result<WorkspaceDetail, AppError> {
 }
 
 #[server(name = InviteMemberFn, prefix = "/api", endpoint = "invite_member")]
-pub async fn invite_member(email: String, role: String) -> Result<(), AppError> {
+pub async fn invite_member(workspace_id: i64, email: String, role: String) -> Result<(), AppError> {
     let email = validate::email("email", &email)?;
     let role = Role::parse(&role)?;
-    let scope = auth::scope().await?;
+    let scope = auth::scope_in(workspace_id).await?;
     workspaces()?
         .invite(&scope, &email, role, &auth::client())
         .await
 }
 
 #[server(name = RevokeInvitationFn, prefix = "/api", endpoint = "revoke_invitation")]
-pub async fn revoke_invitation(id: i64) -> Result<(), AppError> {
-    let scope = auth::scope().await?;
+pub async fn revoke_invitation(workspace_id: i64, id: i64) -> Result<(), AppError> {
+    let scope = auth::scope_in(workspace_id).await?;
     workspaces()?
         .revoke_invitation(&scope, id, &auth::client())
         .await
@@ -117,10 +109,10 @@ pub async fn accept_invitation(token: String) -> Result<(), AppError> {
 
 /// Changes a member's role. Needs sudo mode.
 #[server(name = ChangeRoleFn, prefix = "/api", endpoint = "change_role")]
-pub async fn change_role(user_id: i64, role: String) -> Result<(), AppError> {
+pub async fn change_role(workspace_id: i64, user_id: i64, role: String) -> Result<(), AppError> {
     let role = Role::parse(&role)?;
     let (_, state) = auth::signed_in().await?;
-    let scope = auth::scope().await?;
+    let scope = auth::scope_in(workspace_id).await?;
     auth::require_sudo(&state)?;
     workspaces()?
         .change_role(&scope, user_id, role, &auth::client())
@@ -128,8 +120,8 @@ pub async fn change_role(user_id: i64, role: String) -> Result<(), AppError> {
 }
 
 #[server(name = RemoveMemberFn, prefix = "/api", endpoint = "remove_member")]
-pub async fn remove_member(user_id: i64) -> Result<(), AppError> {
-    let scope = auth::scope().await?;
+pub async fn remove_member(workspace_id: i64, user_id: i64) -> Result<(), AppError> {
+    let scope = auth::scope_in(workspace_id).await?;
     workspaces()?
         .remove_member(&scope, user_id, &auth::client())
         .await
@@ -137,20 +129,22 @@ pub async fn remove_member(user_id: i64) -> Result<(), AppError> {
 
 /// Leaves the current workspace.
 #[server(name = LeaveWorkspaceFn, prefix = "/api", endpoint = "leave_workspace")]
-pub async fn leave_workspace() -> Result<(), AppError> {
+pub async fn leave_workspace(workspace_id: i64) -> Result<(), AppError> {
     let (session, mut state) = auth::signed_in().await?;
-    let scope = auth::scope().await?;
+    let scope = auth::scope_in(workspace_id).await?;
     workspaces()?.leave(&scope, &auth::client()).await?;
-    state.workspace_id = None;
+    if state.workspace_id == Some(workspace_id) {
+        state.workspace_id = None;
+    }
     auth::update_session(&session, &state).await
 }
 
 /// Hands the current workspace to another member. Owners only, in sudo
 /// mode.
 #[server(name = TransferOwnershipFn, prefix = "/api", endpoint = "transfer_ownership")]
-pub async fn transfer_ownership(user_id: i64) -> Result<(), AppError> {
+pub async fn transfer_ownership(workspace_id: i64, user_id: i64) -> Result<(), AppError> {
     let (_, state) = auth::signed_in().await?;
-    let scope = auth::scope().await?;
+    let scope = auth::scope_in(workspace_id).await?;
     auth::require_sudo(&state)?;
     workspaces()?
         .transfer_ownership(&scope, user_id, &auth::client())

@@ -100,13 +100,26 @@ impl Accounts {
 
     /// Creates a token for `user` and mails its link to their address.
     async fn mail_token(&self, user: &User, purpose: Purpose) -> Result<(), AppError> {
-        self.mail_token_to(user, purpose, &user.email).await
+        self.mail_token_to(user, purpose, &user.email, None).await
+    }
+
+    /// Mails a confirmation link carrying the password hash of the sign-up
+    /// that asked for it.
+    async fn mail_confirmation(&self, user: &User, password_hash: Option<&str>) -> Result<(), AppError> {
+        self.mail_token_to(user, Purpose::ConfirmEmail, &user.email, password_hash)
+            .await
     }
 
     /// Creates a token for `user` and mails its link to `to`.
-    async fn mail_token_to(&self, user: &User, purpose: Purpose, to: &str) -> Result<(), AppError> {
+    async fn mail_token_to(
+        &self,
+        user: &User,
+        purpose: Purpose,
+        to: &str,
+        password_hash: Option<&str>,
+    ) -> Result<(), AppError> {
         let token = tokens::generate();
-        store::insert_token(&self.db, user.id, purpose, &token.hash, to)
+        store::insert_token(&self.db, user.id, purpose, &token.hash, to, password_hash)
             .await
             .map_err(internal)?;
         let plain = token.plain.expose();
@@ -198,6 +211,26 @@ impl Accounts {
         Ok(vec![personal])
     }
 
+    /// Looks the address up and mails it a link, in a background task: the
+    /// reply must not take longer when the address has an account.
+    fn mail_in_background(&self, email: &str, purpose: Purpose) {
+        let this = self.clone();
+        let email = email.to_string();
+        tokio::spawn(async move {
+            // Errors are logged where they are converted.
+            let _ = async {
+                if let Some(user) = store::user_by_email(&this.db, &email)
+                    .await
+                    .map_err(internal)?
+                {
+                    this.mail_token(&user, purpose).await?;
+                }
+                Ok::<_, AppError>(())
+            }
+            .await;
+        });
+    }
+
     async fn user(&self, user_id: i64) -> Result<Option<User>, AppError> {
         store::user_by_id(&self.db, user_id).await.map_err(internal)
     }
@@ -228,7 +261,7 @@ impl AccountsService for Accounts {
         {
             Some(id) => {
                 let user = self.user(id).await?.ok_or(AppError::Internal)?;
-                self.mail_token(&user, Purpose::ConfirmEmail).await?;
+                self.mail_confirmation(&user, Some(&hash)).await?;
                 self.record(
                     audit::Action::SignedUp,
                     Some(&user),
@@ -244,7 +277,9 @@ impl AccountsService for Accounts {
                     .map_err(internal)?
                     .ok_or(AppError::Internal)?;
                 if existing.email_confirmed_at.is_none() {
-                    return self.mail_token(&existing, Purpose::ConfirmEmail).await;
+                    // The password of this sign-up rides on its own link and
+                    // is set only if this link is the one opened.
+                    return self.mail_confirmation(&existing, Some(&hash)).await;
                 }
                 self.mailer.send(Mail {
                     to: existing.email.clone(),
@@ -264,12 +299,21 @@ impl AccountsService for Accounts {
     }
 
     async fn confirm_email(&self, token: &str, client: &Client) -> Result<(), AppError> {
-        let (user_id, email) =
-            store::redeem_token(&self.db, Purpose::ConfirmEmail, &tokens::hash(token))
+        let (user_id, email, password_hash) =
+            store::redeem_confirmation(&self.db, &tokens::hash(token))
                 .await
                 .map_err(internal)?
                 .ok_or_else(|| link_gone("confirmation"))?;
+        if let Some(password_hash) = password_hash {
+            store::set_password_hash(&self.db, user_id, &password_hash)
+                .await
+                .map_err(internal)?;
+        }
         store::mark_confirmed(&self.db, user_id)
+            .await
+            .map_err(internal)?;
+        // Links from other sign-ups with this address are void now.
+        store::invalidate_tokens(&self.db, user_id)
             .await
             .map_err(internal)?;
         let user = self.user(user_id).await?;
@@ -290,19 +334,26 @@ impl AccountsService for Accounts {
             .map_err(internal)?;
         match user {
             Some(user) if user.email_confirmed_at.is_none() => {
-                self.mail_token(&user, Purpose::ConfirmEmail).await
+                let password_hash = store::latest_confirmation_password(&self.db, user.id)
+                    .await
+                    .map_err(internal)?;
+                self.mail_confirmation(&user, password_hash.as_deref()).await
             }
             _ => Ok(()),
         }
     }
 
     async fn sign_in(&self, email: &str, password: &str, client: &Client) -> Result<i64, AppError> {
-        // Failures count, successes do not: people who know their password
-        // are never locked out by signing in often.
+        // Every attempt counts before the password is checked, so parallel
+        // guesses cannot slip past the limit; a success is refunded, so
+        // people who know their password are never locked out.
         let address = Self::address_key(client);
         self.limits
-            .check("sign_in", &address, SIGN_IN_PER_ADDRESS)?;
-        self.limits.check("sign_in", email, SIGN_IN_PER_EMAIL)?;
+            .hit("sign_in", &address, SIGN_IN_PER_ADDRESS)?;
+        if let Err(limited) = self.limits.hit("sign_in", email, SIGN_IN_PER_EMAIL) {
+            self.limits.refund("sign_in", &address);
+            return Err(limited);
+        }
         let user = store::user_by_email(&self.db, email)
             .await
             .map_err(internal)?;
@@ -317,8 +368,6 @@ impl AccountsService for Accounts {
         let user = match user {
             Some(user) if matches => user,
             user => {
-                self.limits.failed("sign_in", &address, SIGN_IN_PER_ADDRESS);
-                self.limits.failed("sign_in", email, SIGN_IN_PER_EMAIL);
                 self.record(
                     audit::Action::SignInFailed,
                     user.as_ref(),
@@ -333,6 +382,8 @@ impl AccountsService for Accounts {
                 });
             }
         };
+        self.limits.refund("sign_in", &address);
+        self.limits.refund("sign_in", email);
         if user.email_confirmed_at.is_none() {
             return Err(AppError::invalid(
                 "email",
@@ -353,12 +404,7 @@ impl AccountsService for Accounts {
 
     async fn request_password_reset(&self, email: &str, client: &Client) -> Result<(), AppError> {
         self.limit_mail("password_reset", email, client)?;
-        if let Some(user) = store::user_by_email(&self.db, email)
-            .await
-            .map_err(internal)?
-        {
-            self.mail_token(&user, Purpose::ResetPassword).await?;
-        }
+        self.mail_in_background(email, Purpose::ResetPassword);
         Ok(())
     }
 
@@ -388,6 +434,14 @@ impl AccountsService for Accounts {
         store::mark_confirmed(&self.db, user_id)
             .await
             .map_err(internal)?;
+        // Links mailed before and API tokens made before must not outlive
+        // a reset: it is how an account is taken back.
+        store::invalidate_tokens(&self.db, user_id)
+            .await
+            .map_err(internal)?;
+        crate::api_tokens::revoke_all(&self.db, user_id)
+            .await
+            .map_err(internal)?;
         let ended = store::delete_sessions(&self.db, user_id, None)
             .await
             .map_err(internal)?;
@@ -405,12 +459,7 @@ impl AccountsService for Accounts {
 
     async fn request_magic_link(&self, email: &str, client: &Client) -> Result<(), AppError> {
         self.limit_mail("magic_link", email, client)?;
-        if let Some(user) = store::user_by_email(&self.db, email)
-            .await
-            .map_err(internal)?
-        {
-            self.mail_token(&user, Purpose::MagicLink).await?;
-        }
+        self.mail_in_background(email, Purpose::MagicLink);
         Ok(())
     }
 
@@ -419,6 +468,22 @@ impl AccountsService for Accounts {
             .await
             .map_err(internal)?
             .ok_or_else(|| link_gone("sign-in"))?;
+        let unconfirmed = self
+            .user(user_id)
+            .await?
+            .is_some_and(|user| user.email_confirmed_at.is_none());
+        if unconfirmed {
+            // The password was chosen by whoever signed up, not proven by
+            // the owner of the address: it must not keep working.
+            let unusable = self
+                .passwords
+                .hash(tokens::generate().plain.expose())
+                .await
+                .map_err(internal)?;
+            store::set_password_hash(&self.db, user_id, &unusable)
+                .await
+                .map_err(internal)?;
+        }
         store::mark_confirmed(&self.db, user_id)
             .await
             .map_err(internal)?;
@@ -445,7 +510,7 @@ impl AccountsService for Accounts {
         client: &Client,
     ) -> Result<(), AppError> {
         let account = user_id.to_string();
-        self.limits.check("sudo", &account, SUDO_PER_ACCOUNT)?;
+        self.limits.hit("sudo", &account, SUDO_PER_ACCOUNT)?;
         let user = self.user(user_id).await?.ok_or(AppError::Unauthenticated)?;
         if self
             .passwords
@@ -453,9 +518,9 @@ impl AccountsService for Accounts {
             .await
             .map_err(internal)?
         {
+            self.limits.refund("sudo", &account);
             Ok(())
         } else {
-            self.limits.failed("sudo", &account, SUDO_PER_ACCOUNT);
             self.record(
                 audit::Action::SignInFailed,
                 Some(&user),
@@ -479,19 +544,19 @@ impl AccountsService for Accounts {
         let user = self.user(user_id).await?.ok_or(AppError::Unauthenticated)?;
         validate::new_password("new", new, &user.email)?;
         let account = user_id.to_string();
-        self.limits.check("sudo", &account, SUDO_PER_ACCOUNT)?;
+        self.limits.hit("sudo", &account, SUDO_PER_ACCOUNT)?;
         if !self
             .passwords
             .verify(current, Some(&user.password_hash))
             .await
             .map_err(internal)?
         {
-            self.limits.failed("sudo", &account, SUDO_PER_ACCOUNT);
             return Err(AppError::invalid(
                 "current",
                 "Your current password is not right.",
             ));
         }
+        self.limits.refund("sudo", &account);
         let hash = self.passwords.hash(new).await.map_err(internal)?;
         store::set_password_hash(&self.db, user_id, &hash)
             .await
@@ -552,7 +617,7 @@ impl AccountsService for Accounts {
                 Ok(())
             }
             None => {
-                self.mail_token_to(&user, Purpose::ChangeEmail, new_email)
+                self.mail_token_to(&user, Purpose::ChangeEmail, new_email, None)
                     .await
             }
         }
@@ -576,6 +641,10 @@ impl AccountsService for Accounts {
                 message: "That address has been taken by another account meanwhile.".into(),
             });
         }
+        // Links mailed to the old address stop working.
+        store::invalidate_tokens(&self.db, user_id)
+            .await
+            .map_err(internal)?;
         self.mailer.send(Mail {
             to: user.email.clone(),
             subject: "Your Caveman address was changed".into(),
@@ -680,6 +749,10 @@ impl AccountsService for Accounts {
 
     async fn end_sessions(&self, user_id: i64, except: Option<&str>) -> Result<(), AppError> {
         let except = except.map(sessions::id_hash);
+        // Reset or sign-in links mailed before the change stop working.
+        store::invalidate_tokens(&self.db, user_id)
+            .await
+            .map_err(internal)?;
         let ended = store::delete_sessions(&self.db, user_id, except.as_deref())
             .await
             .map_err(internal)?;

@@ -131,28 +131,39 @@ pub async fn set_password_hash(db: &Database, user_id: i64, hash: &str) -> Resul
 }
 
 /// Stores a token's hash for `user_id`. Earlier unused tokens of the same
-/// purpose stop working: only the newest link is valid.
+/// purpose stop working: only the newest link is valid. Confirmation links
+/// are the exception: each carries the password of the sign-up that sent
+/// it, and the owner of the address must be able to use the one from their
+/// own sign-up even when someone else signed up with the address since.
 pub async fn insert_token(
     db: &Database,
     user_id: i64,
     purpose: Purpose,
     token_hash: &str,
     email: &str,
+    password_hash: Option<&str>,
 ) -> Result<(), sqlx::Error> {
     let now = now_secs();
+    // Matches nothing for confirmation links (see above).
+    let replaced = if purpose == Purpose::ConfirmEmail {
+        ""
+    } else {
+        purpose.as_str()
+    };
     with_pool!(db, pool => {
         sqlx::query(
             "UPDATE account_tokens SET used_at = $3 \
              WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL",
         )
         .bind(user_id)
-        .bind(purpose.as_str())
+        .bind(replaced)
         .bind(now)
         .execute(pool)
         .await?;
         sqlx::query(
-            "INSERT INTO account_tokens (user_id, purpose, token_hash, email, expires_at, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO account_tokens \
+             (user_id, purpose, token_hash, email, expires_at, created_at, password_hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(user_id)
         .bind(purpose.as_str())
@@ -160,6 +171,7 @@ pub async fn insert_token(
         .bind(email)
         .bind(now + purpose.lifetime_secs())
         .bind(now)
+        .bind(password_hash)
         .execute(pool)
         .await
         .map(|done| done.rows_affected())
@@ -189,6 +201,55 @@ pub async fn redeem_token(
         .fetch_optional(pool)
         .await
     })
+}
+
+/// Redeems a confirmation token: its user, address, and the password hash
+/// of the sign-up that sent it.
+pub async fn redeem_confirmation(
+    db: &Database,
+    token_hash: &str,
+) -> Result<Option<(i64, String, Option<String>)>, sqlx::Error> {
+    let now = now_secs();
+    with_pool!(db, pool => {
+        sqlx::query_as(
+            "UPDATE account_tokens SET used_at = $2 \
+             WHERE token_hash = $1 AND purpose = 'confirm_email' AND used_at IS NULL AND expires_at > $2 \
+             RETURNING user_id, email, password_hash",
+        )
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(pool)
+        .await
+    })
+}
+
+/// The password hash carried by the user's newest confirmation link, for
+/// sending the link again.
+pub async fn latest_confirmation_password(db: &Database, user_id: i64) -> Result<Option<String>, sqlx::Error> {
+    let found: Option<Option<String>> = with_pool!(db, pool => {
+        sqlx::query_scalar(
+            "SELECT password_hash FROM account_tokens \
+             WHERE user_id = $1 AND purpose = 'confirm_email' ORDER BY id DESC LIMIT 1",
+        )
+        .bind(user_id)
+        .fetch_optional(pool)
+        .await
+    })?;
+    Ok(found.flatten())
+}
+
+/// Ends every unused mailed link of a user: after the address or the
+/// password changes, links sent before must not work.
+pub async fn invalidate_tokens(db: &Database, user_id: i64) -> Result<(), sqlx::Error> {
+    with_pool!(db, pool => {
+        sqlx::query("UPDATE account_tokens SET used_at = $2 WHERE user_id = $1 AND used_at IS NULL")
+            .bind(user_id)
+            .bind(now_secs())
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
+    })?;
+    Ok(())
 }
 
 /// The live sessions of a user, newest activity first.

@@ -21,12 +21,16 @@ use url::Url;
 pub struct OriginPolicy {
     /// `scheme://host[:port]` of the public URL.
     public_origin: String,
+    /// Its scheme: an origin on another scheme is another site, even on
+    /// the same host.
+    public_scheme: String,
 }
 
 impl OriginPolicy {
     pub fn new(public_url: &Url) -> Self {
         OriginPolicy {
             public_origin: public_url.origin().ascii_serialization(),
+            public_scheme: public_url.scheme().to_string(),
         }
     }
 
@@ -37,6 +41,9 @@ impl OriginPolicy {
         let Ok(origin) = Url::parse(origin) else {
             return false;
         };
+        if origin.scheme() != self.public_scheme {
+            return false;
+        }
         let Some(host) = headers
             .get(header::HOST)
             .and_then(|value| value.to_str().ok())

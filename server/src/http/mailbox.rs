@@ -10,7 +10,7 @@ use app::auth::ClientAddr;
 use axum::Extension;
 use axum::extract::State;
 use axum::response::{Html, IntoResponse, Response};
-use http::StatusCode;
+use http::{HeaderMap, StatusCode, header};
 
 use super::AppState;
 
@@ -20,8 +20,10 @@ const SHOWN: i64 = 50;
 pub async fn page(
     State(state): State<AppState>,
     client: Option<Extension<ClientAddr>>,
+    headers: HeaderMap,
 ) -> Response {
-    let local = client.is_some_and(|Extension(ClientAddr(ip))| ip.is_loopback());
+    let local = client.is_some_and(|Extension(ClientAddr(ip))| ip.is_loopback())
+        && is_local_request(&headers);
     let Some(mailbox) = state.mailbox.as_ref().filter(|_| local) else {
         return StatusCode::NOT_FOUND.into_response();
     };
@@ -55,6 +57,29 @@ pub async fn page(
     Html(body).into_response()
 }
 
+/// Whether the request names a loopback host and went through no proxy.
+fn is_local_request(headers: &HeaderMap) -> bool {
+    let relayed = ["forwarded", "x-forwarded-for", "x-real-ip"]
+        .iter()
+        .any(|name| headers.contains_key(*name));
+    let host = headers
+        .get(header::HOST)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    // Drop the port: `127.0.0.1:3000`, `localhost:3000`, `[::1]:3000`.
+    let name = match host.rsplit_once(':') {
+        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+        _ => host,
+    };
+    let loopback_name = name.eq_ignore_ascii_case("localhost")
+        || name
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    !relayed && loopback_name
+}
+
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -86,6 +111,24 @@ fn linkify(escaped: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_unrelayed_requests_to_a_loopback_name_are_local() {
+        let request = |pairs: &[(&'static str, &'static str)]| {
+            let mut headers = HeaderMap::new();
+            for (name, value) in pairs {
+                headers.insert(*name, http::HeaderValue::from_static(value));
+            }
+            is_local_request(&headers)
+        };
+        assert!(request(&[("host", "127.0.0.1:3000")]));
+        assert!(request(&[("host", "localhost:3000")]));
+        assert!(request(&[("host", "[::1]:3000")]));
+        assert!(!request(&[("host", "caveman.example.com")]));
+        assert!(!request(&[("host", "rebound.example:3000")]));
+        assert!(!request(&[("host", "127.0.0.1:3000"), ("x-forwarded-for", "203.0.113.9")]));
+        assert!(!request(&[]));
+    }
 
     #[test]
     fn mail_text_is_escaped_and_links_are_clickable() {

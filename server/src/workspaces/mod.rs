@@ -12,12 +12,15 @@ use app::workspaces::roles::{Action, Role};
 use app::workspaces::{
     AuditEntry, InvitationPreview, WorkspaceDetail, WorkspaceSummary, WorkspacesService,
 };
+use std::sync::Arc;
+
 use serde_json::json;
 use url::Url;
 
 use crate::audit::{self, Event};
 use crate::db::Database;
 use crate::mailer::{Mail, Mailer};
+use crate::rate_limit::{Limit, RateLimiter};
 use crate::tokens;
 
 /// How long an invitation link stays valid: a week.
@@ -25,10 +28,15 @@ const INVITATION_LIFETIME_SECS: i64 = 7 * 24 * 3600;
 /// Audit entries per page.
 const AUDIT_PAGE: i64 = 50;
 
+/// Invitations one member may send per hour: invitations carry text the
+/// inviter chose (the workspace name) to any address.
+const INVITATIONS_PER_MEMBER: Limit = Limit::per_minutes(30, 60);
+
 #[derive(Debug, Clone)]
 pub struct Workspaces {
     db: Database,
     mailer: Mailer,
+    limits: Arc<RateLimiter>,
     public_url: Url,
 }
 
@@ -41,11 +49,22 @@ fn not_found(what: &str) -> AppError {
 }
 
 impl Workspaces {
-    pub fn new(db: Database, mailer: Mailer, public_url: Url) -> Self {
+    pub fn new(db: Database, mailer: Mailer, limits: Arc<RateLimiter>, public_url: Url) -> Self {
         Workspaces {
             db,
             mailer,
+            limits,
             public_url,
+        }
+    }
+
+    /// Refuses to replace or withdraw a pending invitation that offers a
+    /// role the caller could not give.
+    async fn may_touch_invitation(&self, scope: &Scope, offered: Role) -> Result<(), AppError> {
+        if scope.role.may_assign(Role::Member, offered) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
         }
     }
 
@@ -210,6 +229,14 @@ impl WorkspacesService for Workspaces {
                 message: format!("{email} is already a member of this workspace."),
             });
         }
+        let pending = store::pending_invitations(&self.db, scope.workspace_id)
+            .await
+            .map_err(internal)?;
+        if let Some(earlier) = pending.iter().find(|invitation| invitation.email == email) {
+            self.may_touch_invitation(scope, earlier.role).await?;
+        }
+        self.limits
+            .hit("invite", &scope.user_id.to_string(), INVITATIONS_PER_MEMBER)?;
         let workspace = store::workspace_name(&self.db, scope.workspace_id)
             .await
             .map_err(internal)?
@@ -253,6 +280,12 @@ impl WorkspacesService for Workspaces {
         client: &Client,
     ) -> Result<(), AppError> {
         scope.require(Action::Invite)?;
+        let pending = store::pending_invitations(&self.db, scope.workspace_id)
+            .await
+            .map_err(internal)?;
+        if let Some(invitation) = pending.iter().find(|invitation| invitation.id == invitation_id) {
+            self.may_touch_invitation(scope, invitation.role).await?;
+        }
         if !store::revoke_invitation(&self.db, scope.workspace_id, invitation_id)
             .await
             .map_err(internal)?
@@ -290,6 +323,24 @@ impl WorkspacesService for Workspaces {
             .await
             .map_err(internal)?
             .ok_or_else(invitation_gone)?;
+        // The link alone is not enough: a forwarded invitation (perhaps for
+        // the owner role) must not work for whoever it reaches.
+        let email: Option<String> = with_pool!(&self.db, pool => {
+            sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
+                .bind(user_id)
+                .fetch_optional(pool)
+                .await
+        })
+        .map_err(internal)?;
+        if email.as_deref() != Some(invitation.email.as_str()) {
+            return Err(AppError::Invalid {
+                field: None,
+                message: format!(
+                    "This invitation was sent to {}. Sign in with that address to accept it.",
+                    invitation.email
+                ),
+            });
+        }
         let existing = store::role_of(&self.db, invitation.workspace_id, user_id)
             .await
             .map_err(internal)?;
@@ -398,7 +449,7 @@ impl WorkspacesService for Workspaces {
             return Err(AppError::invalid("member", "Choose another member."));
         }
         let current = self.member_role(scope, member_id).await?;
-        store::swap_roles(
+        let swapped = store::swap_roles(
             &self.db,
             scope.workspace_id,
             (member_id, Role::Owner),
@@ -406,6 +457,9 @@ impl WorkspacesService for Workspaces {
         )
         .await
         .map_err(internal)?;
+        if !swapped {
+            return Err(not_found("The member"));
+        }
         self.audit(
             scope,
             audit::Action::OwnershipTransferred,

@@ -193,24 +193,33 @@ pub async fn set_role(
     Ok(())
 }
 
-/// Changes two roles in one transaction (ownership transfer).
+/// Changes two roles in one transaction (ownership transfer). `false`, and
+/// nothing changed, when either person is no longer a member.
 pub async fn swap_roles(
     db: &Database,
     workspace_id: i64,
     (first, first_role): (i64, Role),
     (second, second_role): (i64, Role),
-) -> Result<(), sqlx::Error> {
+) -> Result<bool, sqlx::Error> {
     with_pool!(db, pool => {
         let mut tx = pool.begin().await?;
         for (user_id, new) in [(first, first_role), (second, second_role)] {
-            sqlx::query("UPDATE memberships SET role = $3 WHERE workspace_id = $1 AND user_id = $2")
-                .bind(workspace_id)
-                .bind(user_id)
-                .bind(new.as_str())
-                .execute(&mut *tx)
-                .await?;
+            let changed = sqlx::query(
+                "UPDATE memberships SET role = $3 WHERE workspace_id = $1 AND user_id = $2",
+            )
+            .bind(workspace_id)
+            .bind(user_id)
+            .bind(new.as_str())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if changed == 0 {
+                // Dropping the transaction rolls it back.
+                return Ok(false);
+            }
         }
-        tx.commit().await
+        tx.commit().await?;
+        Ok(true)
     })
 }
 

@@ -43,9 +43,11 @@ enum Outcome {
     NotFound,
     /// 409: allowed, but refused by a rule (the last owner leaving).
     Conflict,
+    /// 422: refused for what was sent (an invitation for another address).
+    Unprocessable,
 }
 
-use Outcome::{Conflict, Forbidden, NotFound, Ok, SignIn};
+use Outcome::{Conflict, Forbidden, NotFound, Ok, SignIn, Unprocessable};
 
 impl Outcome {
     fn of(status: u16) -> Option<Outcome> {
@@ -55,6 +57,7 @@ impl Outcome {
             403 => Forbidden,
             404 => NotFound,
             409 => Conflict,
+            422 => Unprocessable,
             _ => return None,
         })
     }
@@ -186,34 +189,31 @@ fn matrix() -> Vec<Row> {
             |_| args(&[("name", "Another")]),
             [SignIn, Ok, Ok, Ok, Ok],
         ),
-        // The outsider acts on their own workspace, never the shared one.
+        // Changes name the workspace they act on; the outsider names the
+        // shared one and is told it does not exist.
         (
             "rename_workspace",
-            |_| args(&[("name", "Renamed")]),
-            [SignIn, Forbidden, Ok, Ok, Ok],
+            |c| args(&[("workspace_id", &c.workspace_id.to_string()), ("name", "Renamed")]),
+            [SignIn, Forbidden, Ok, Ok, NotFound]
         ),
         (
             "delete_workspace",
-            |_| args(&[]),
-            [SignIn, Forbidden, Forbidden, Ok, Ok],
+            |c| args(&[("workspace_id", &c.workspace_id.to_string())]),
+            [SignIn, Forbidden, Forbidden, Ok, NotFound]
         ),
         ("workspace_detail", |_| args(&[]), [SignIn, Ok, Ok, Ok, Ok]),
         (
             "invite_member",
-            |c| {
-                args(&[
-                    ("email", &format!("invitee-{}@example.com", c.unique)),
-                    ("role", "member"),
-                ])
-            },
-            [SignIn, Forbidden, Ok, Ok, Ok],
+            |c| args(&[("workspace_id", &c.workspace_id.to_string()), ("email", &format!("invitee-{}@example.com", c.unique)), ("role", "member")]),
+            [SignIn, Forbidden, Ok, Ok, NotFound]
         ),
         (
             "revoke_invitation",
-            |c| args(&[("id", &c.invitation_id.to_string())]),
-            [SignIn, Forbidden, Ok, Ok, NotFound],
+            |c| args(&[("workspace_id", &c.workspace_id.to_string()), ("id", &c.invitation_id.to_string())]),
+            [SignIn, Forbidden, Ok, Ok, NotFound]
         ),
-        // Invitation links work for whoever holds them.
+        // Invitation links show their offer to whoever holds them, but
+        // only the invited address may accept (these callers are not it).
         (
             "invitation_preview",
             |c| args(&[("token", &c.invitation_token)]),
@@ -222,27 +222,27 @@ fn matrix() -> Vec<Row> {
         (
             "accept_invitation",
             |c| args(&[("token", &c.invitation_token)]),
-            [SignIn, Ok, Ok, Ok, Ok],
+            [SignIn, Unprocessable, Unprocessable, Unprocessable, Unprocessable]
         ),
         (
             "change_role",
-            |c| args(&[("user_id", &c.target_id.to_string()), ("role", "admin")]),
-            [SignIn, Forbidden, Ok, Ok, NotFound],
+            |c| args(&[("workspace_id", &c.workspace_id.to_string()), ("user_id", &c.target_id.to_string()), ("role", "admin")]),
+            [SignIn, Forbidden, Ok, Ok, NotFound]
         ),
         (
             "remove_member",
-            |c| args(&[("user_id", &c.target_id.to_string())]),
-            [SignIn, Forbidden, Ok, Ok, NotFound],
+            |c| args(&[("workspace_id", &c.workspace_id.to_string()), ("user_id", &c.target_id.to_string())]),
+            [SignIn, Forbidden, Ok, Ok, NotFound]
         ),
         (
             "leave_workspace",
-            |_| args(&[]),
-            [SignIn, Ok, Ok, Conflict, Conflict],
+            |c| args(&[("workspace_id", &c.workspace_id.to_string())]),
+            [SignIn, Ok, Ok, Conflict, NotFound]
         ),
         (
             "transfer_ownership",
-            |c| args(&[("user_id", &c.target_id.to_string())]),
-            [SignIn, Forbidden, Forbidden, Ok, NotFound],
+            |c| args(&[("workspace_id", &c.workspace_id.to_string()), ("user_id", &c.target_id.to_string())]),
+            [SignIn, Forbidden, Forbidden, Ok, NotFound]
         ),
         ("audit_log", |_| args(&[]), [SignIn, Forbidden, Ok, Ok, Ok]),
         ("server_info", |_| args(&[]), [SignIn, Ok, Ok, Ok, Ok]),
@@ -536,7 +536,7 @@ async fn every_rest_route_needs_a_live_token_and_stays_in_its_workspace() {
     let member = app.signed_in("member@example.com", "Mia").await;
     let outsider = app.signed_in("outsider@example.com", "Otto").await;
     owner
-        .call(
+        .call_here(
             "invite_member",
             &[("email", "member@example.com"), ("role", "member")],
         )
@@ -591,7 +591,7 @@ async fn every_rest_route_needs_a_live_token_and_stays_in_its_workspace() {
         rest_get(&app, "/api/v1/me", Some(&outsider_token)).await.0,
         401
     );
-    member.call("leave_workspace", &[]).await;
+    member.call_here("leave_workspace", &[]).await;
     assert_eq!(
         rest_get(&app, "/api/v1/me", Some(&member_token)).await.0,
         401

@@ -406,7 +406,7 @@ async fn a_sign_in_link_signs_in_once_without_unlocking_sudo_mode(engine: Engine
 
     // Deleting a workspace is sensitive: a mailed link did not prove the
     // password.
-    let delete = browser.call("delete_workspace", &[]).await;
+    let delete = browser.call_here("delete_workspace", &[]).await;
     assert_eq!(delete.status, 403, "{}", delete.body);
     assert_eq!(delete.json()["kind"], "sudo_required");
     let wrong = browser
@@ -417,7 +417,7 @@ async fn a_sign_in_link_signs_in_once_without_unlocking_sudo_mode(engine: Engine
         .call("confirm_password", &[("password", PASSWORD)])
         .await;
     assert_eq!(confirmed.status, 200, "{}", confirmed.body);
-    let delete = browser.call("delete_workspace", &[]).await;
+    let delete = browser.call_here("delete_workspace", &[]).await;
     assert_eq!(delete.status, 200, "{}", delete.body);
 }
 on_both_engines!(a_sign_in_link_signs_in_once_without_unlocking_sudo_mode);
@@ -604,3 +604,91 @@ async fn the_address_changes_once_the_new_one_is_confirmed(engine: Engine) {
     assert_eq!(again.status, 404);
 }
 on_both_engines!(the_address_changes_once_the_new_one_is_confirmed);
+
+async fn a_stranger_who_signed_up_first_with_an_address_cannot_keep_a_password_on_it(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let stranger = app.browser();
+    let strangers_password = "the stranger's own password";
+    stranger
+        .call(
+            "sign_up",
+            &[("email", EMAIL), ("display_name", "Not Ada"), ("password", strangers_password)],
+        )
+        .await;
+    app.mail(EMAIL, "Confirm").await;
+    let since = app.newest_mail_id().await;
+
+    // The owner of the address signs up too, and opens the link of their
+    // own sign-up.
+    let ada = app.browser();
+    let reply = ada
+        .call("sign_up", &[("email", EMAIL), ("display_name", "Ada"), ("password", PASSWORD)])
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let token = token_in(&app.mail_since(EMAIL, "Confirm", since).await);
+    assert_eq!(ada.call("confirm_email", &[("token", &token)]).await.status, 200);
+
+    let theirs = app
+        .browser()
+        .call("sign_in", &[("email", EMAIL), ("password", strangers_password)])
+        .await;
+    assert_eq!(theirs.status, 422, "{}", theirs.body);
+    let hers = ada
+        .call("sign_in", &[("email", EMAIL), ("password", PASSWORD)])
+        .await;
+    assert_eq!(hers.status, 200, "{}", hers.body);
+}
+on_both_engines!(a_stranger_who_signed_up_first_with_an_address_cannot_keep_a_password_on_it);
+
+#[tokio::test]
+async fn a_sign_in_link_to_an_unconfirmed_account_voids_the_password_chosen_at_sign_up() {
+    let app = TestApp::spawn(Engine::Sqlite).await;
+    let strangers_password = "the stranger's own password";
+    app.browser()
+        .call(
+            "sign_up",
+            &[("email", EMAIL), ("display_name", "Not Ada"), ("password", strangers_password)],
+        )
+        .await;
+    app.mail(EMAIL, "Confirm").await;
+
+    let ada = app.browser();
+    ada.call("request_magic_link", &[("email", EMAIL)]).await;
+    let token = token_in(&app.mail(EMAIL, "sign-in link").await);
+    assert_eq!(ada.call("magic_sign_in", &[("token", &token)]).await.status, 200);
+
+    let theirs = app
+        .browser()
+        .call("sign_in", &[("email", EMAIL), ("password", strangers_password)])
+        .await;
+    assert_eq!(theirs.status, 422, "{}", theirs.body);
+}
+
+#[tokio::test]
+async fn a_password_reset_revokes_api_tokens_and_earlier_links() {
+    let app = TestApp::spawn(Engine::Sqlite).await;
+    let browser = app.signed_in(EMAIL, "Ada").await;
+    let created = browser.call("create_api_token", &[("name", "script")]).await;
+    let api_token = created.json()["token"].as_str().unwrap().to_string();
+    browser.call("request_magic_link", &[("email", EMAIL)]).await;
+    let magic = token_in(&app.mail(EMAIL, "sign-in link").await);
+
+    browser.call("request_password_reset", &[("email", EMAIL)]).await;
+    let reset = token_in(&app.mail(EMAIL, "Reset").await);
+    let done = app
+        .browser()
+        .call("reset_password", &[("token", &reset), ("password", "a brand new passphrase")])
+        .await;
+    assert_eq!(done.status, 200, "{}", done.body);
+
+    let rest = app
+        .client
+        .get(app.url("/api/v1/me"))
+        .header("authorization", format!("Bearer {api_token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rest.status(), 401);
+    let old_link = app.browser().call("magic_sign_in", &[("token", &magic)]).await;
+    assert_eq!(old_link.status, 404, "{}", old_link.body);
+}

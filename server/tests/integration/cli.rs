@@ -171,19 +171,20 @@ fn serve_once(dir: &std::path::Path, envs: &[(&str, &str)]) {
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let listening = BufReader::new(child.stdout.take().unwrap())
-        .lines()
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let listening = lines
+        .by_ref()
         .map_while(Result::ok)
         .find(|l| l.contains("listening on"));
-    assert!(
-        listening.is_some(),
-        "the server never said it was listening"
-    );
+    assert!(listening.is_some(), "the server never said it was listening");
     Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
         .unwrap();
-    assert!(child.wait().unwrap().success());
+    // Keep reading: a closed pipe would fail the server's last log lines.
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status}: {rest:#?}");
 }
 
 #[test]

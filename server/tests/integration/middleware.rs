@@ -132,6 +132,10 @@ async fn state_changing_requests_from_another_site_are_refused() {
         .unwrap();
     assert_eq!(no_origin_with_cookie.status(), 403);
 
+    let other_scheme = app.base_url.replace("http://", "https://");
+    let wrong_scheme = request(Some(&other_scheme), None).send().await.unwrap();
+    assert_eq!(wrong_scheme.status(), 403, "another scheme is another site");
+
     let same_origin = request(Some(&app.base_url), None).send().await.unwrap();
     assert_eq!(same_origin.status(), 200);
 

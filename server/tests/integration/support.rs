@@ -117,7 +117,7 @@ impl TestApp {
     /// arguments in a POST body, from a page of this site), without
     /// cookies.
     pub async fn call(&self, endpoint: &str, args: &str) -> reqwest::Response {
-        server_fn_request(&self.client, &self.base_url, endpoint, args)
+        server_fn_request(&self.client, &self.base_url, &self.base_url, endpoint, args)
             .send()
             .await
             .unwrap()
@@ -132,6 +132,9 @@ impl TestApp {
                 .build()
                 .unwrap(),
             base_url: self.base_url.clone(),
+            // Pages are served from the public URL: a proxy in front may
+            // reach the server on another address.
+            origin: self.config.public_url.origin().ascii_serialization(),
         }
     }
 
@@ -224,6 +227,7 @@ pub fn token_in(body: &str) -> String {
 fn server_fn_request(
     client: &reqwest::Client,
     base_url: &str,
+    origin: &str,
     endpoint: &str,
     args: &str,
 ) -> reqwest::RequestBuilder {
@@ -231,7 +235,7 @@ fn server_fn_request(
         .post(format!("{base_url}/api/{endpoint}"))
         .header("content-type", "application/x-www-form-urlencoded")
         .header("accept", "application/json")
-        .header("origin", base_url)
+        .header("origin", origin)
         .body(args.to_string())
 }
 
@@ -253,6 +257,8 @@ impl Reply {
 pub struct Browser {
     pub client: reqwest::Client,
     pub base_url: String,
+    /// The `Origin` its requests carry.
+    pub origin: String,
 }
 
 impl Browser {
@@ -261,7 +267,7 @@ impl Browser {
         let body = url::form_urlencoded::Serializer::new(String::new())
             .extend_pairs(args)
             .finish();
-        let response = server_fn_request(&self.client, &self.base_url, endpoint, &body)
+        let response = server_fn_request(&self.client, &self.base_url, &self.origin, endpoint, &body)
             .send()
             .await
             .unwrap();
@@ -277,6 +283,18 @@ impl Browser {
             body: response.text().await.unwrap(),
             set_cookies,
         }
+    }
+
+    /// Calls a server function that acts on a workspace, naming the
+    /// browser's current one as the page would.
+    pub async fn call_here(&self, endpoint: &str, args: &[(&str, &str)]) -> Reply {
+        let id = self.viewer().await["workspace"]["id"]
+            .as_i64()
+            .expect("a signed-in browser")
+            .to_string();
+        let mut all = vec![("workspace_id", id.as_str())];
+        all.extend_from_slice(args);
+        self.call(endpoint, &all).await
     }
 
     /// The signed-in viewer, or `null`.

@@ -17,7 +17,7 @@ async fn invite_and_accept(
 ) -> i64 {
     let since = app.newest_mail_id().await;
     let invited = inviter
-        .call("invite_member", &[("email", email), ("role", role)])
+        .call_here("invite_member", &[("email", email), ("role", role)])
         .await;
     assert_eq!(invited.status, 200, "{}", invited.body);
     let token = token_in(&app.mail_since(email, "invited", since).await);
@@ -72,7 +72,7 @@ async fn an_invited_member_joins_with_the_offered_role(engine: Engine) {
     let seen = bob.call("workspace_detail", &[]).await.json();
     assert_eq!(seen["members"].as_array().unwrap().len(), 2);
     let refused = bob
-        .call(
+        .call_here(
             "invite_member",
             &[("email", "eve@example.com"), ("role", "member")],
         )
@@ -92,65 +92,65 @@ async fn roles_change_in_sudo_mode_and_the_table_limits_who_may_do_what(engine: 
 
     // Admins manage members but never owners.
     let promote = admin
-        .call(
+        .call_here(
             "change_role",
             &[("user_id", &bob_id.to_string()), ("role", "admin")],
         )
         .await;
     assert_eq!(promote.status, 200, "{}", promote.body);
     let to_owner = admin
-        .call(
+        .call_here(
             "change_role",
             &[("user_id", &bob_id.to_string()), ("role", "owner")],
         )
         .await;
     assert_eq!(to_owner.status, 403);
     let demote_owner = admin
-        .call(
+        .call_here(
             "change_role",
             &[("user_id", &owner_id.to_string()), ("role", "member")],
         )
         .await;
     assert_eq!(demote_owner.status, 403);
     let remove_owner = admin
-        .call("remove_member", &[("user_id", &owner_id.to_string())])
+        .call_here("remove_member", &[("user_id", &owner_id.to_string())])
         .await;
     assert_eq!(remove_owner.status, 403);
 
     // The last owner cannot step down or leave.
     let self_demote = owner
-        .call(
+        .call_here(
             "change_role",
             &[("user_id", &owner_id.to_string()), ("role", "admin")],
         )
         .await;
     assert_eq!(self_demote.status, 409, "{}", self_demote.body);
-    let leave = owner.call("leave_workspace", &[]).await;
+    let leave = owner.call_here("leave_workspace", &[]).await;
     assert_eq!(leave.status, 409, "{}", leave.body);
 
     // Members may do neither.
     let demote = owner
-        .call(
+        .call_here(
             "change_role",
             &[("user_id", &bob_id.to_string()), ("role", "member")],
         )
         .await;
     assert_eq!(demote.status, 200, "{}", demote.body);
     let by_member = bob
-        .call(
+        .call_here(
             "change_role",
             &[("user_id", &admin_id.to_string()), ("role", "member")],
         )
         .await;
     assert_eq!(by_member.status, 403);
-    let rename = bob.call("rename_workspace", &[("name", "Mine now")]).await;
+    let rename = bob.call_here("rename_workspace", &[("name", "Mine now")]).await;
     assert_eq!(rename.status, 403);
     let audit = bob.call("audit_log", &[]).await;
     assert_eq!(audit.status, 403);
 
     // Ownership moves in one step; the old owner becomes an admin.
     let transfer = owner
-        .call("transfer_ownership", &[("user_id", &admin_id.to_string())])
+        .call_here("transfer_ownership", &[("user_id", &admin_id.to_string())])
         .await;
     assert_eq!(transfer.status, 200, "{}", transfer.body);
     let detail = owner.call("workspace_detail", &[]).await.json();
@@ -189,7 +189,7 @@ async fn a_member_can_be_removed_or_leave_and_then_sees_nothing(engine: Engine) 
     let bob_id = invite_and_accept(&app, &owner, &bob, "bob@example.com", "member").await;
 
     let removed = owner
-        .call("remove_member", &[("user_id", &bob_id.to_string())])
+        .call_here("remove_member", &[("user_id", &bob_id.to_string())])
         .await;
     assert_eq!(removed.status, 200, "{}", removed.body);
     let switch = bob
@@ -199,7 +199,7 @@ async fn a_member_can_be_removed_or_leave_and_then_sees_nothing(engine: Engine) 
     assert_ne!(bob.viewer().await["workspace"]["id"], workspace);
 
     invite_and_accept(&app, &owner, &bob, "bob@example.com", "member").await;
-    let left = bob.call("leave_workspace", &[]).await;
+    let left = bob.call_here("leave_workspace", &[]).await;
     assert_eq!(left.status, 200, "{}", left.body);
     let names: Vec<Value> = bob.viewer().await["workspaces"]
         .as_array()
@@ -217,7 +217,7 @@ async fn invitations_can_be_withdrawn_and_expire_with_their_link() {
     let owner = app.signed_in("owner@example.com", "Olga").await;
     let bob = app.signed_in("bob@example.com", "Bob").await;
     owner
-        .call(
+        .call_here(
             "invite_member",
             &[("email", "bob@example.com"), ("role", "admin")],
         )
@@ -227,7 +227,7 @@ async fn invitations_can_be_withdrawn_and_expire_with_their_link() {
     let id = detail["invitations"][0]["id"].as_i64().unwrap();
 
     let withdrawn = owner
-        .call("revoke_invitation", &[("id", &id.to_string())])
+        .call_here("revoke_invitation", &[("id", &id.to_string())])
         .await;
     assert_eq!(withdrawn.status, 200, "{}", withdrawn.body);
 
@@ -248,9 +248,9 @@ async fn a_workspace_is_deleted_only_by_an_owner_in_sudo_mode() {
     owner.call("create_workspace", &[("name", "Doomed")]).await;
     invite_and_accept(&app, &owner, &admin, "admin@example.com", "admin").await;
 
-    let by_admin = admin.call("delete_workspace", &[]).await;
+    let by_admin = admin.call_here("delete_workspace", &[]).await;
     assert_eq!(by_admin.status, 403);
-    let by_owner = owner.call("delete_workspace", &[]).await;
+    let by_owner = owner.call_here("delete_workspace", &[]).await;
     assert_eq!(by_owner.status, 200, "{}", by_owner.body);
 
     // Both land in a workspace they still have.
