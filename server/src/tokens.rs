@@ -2,8 +2,9 @@
 //! under which they are stored.
 //!
 //! A token is 32 random bytes as URL-safe base64 (43 characters). Only its
-//! SHA-256 reaches the database: a copy of the database does not hold a
-//! single usable link or session. SHA-256 without salt is enough here
+//! SHA-256 reaches the token and session tables. (The local mailbox, used
+//! when no SMTP server is configured, keeps whole mails, links included:
+//! it is a development convenience, not for production.) SHA-256 without salt is enough here
 //! because the tokens are random, not chosen by people.
 
 use base64::Engine;

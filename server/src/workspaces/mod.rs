@@ -98,20 +98,25 @@ impl Workspaces {
             .ok_or_else(|| not_found("The member"))
     }
 
-    /// Refuses a change that would leave the workspace without an owner.
-    async fn keep_an_owner(&self, scope: &Scope, losing: Role) -> Result<(), AppError> {
-        if losing == Role::Owner
-            && store::count_owners(&self.db, scope.workspace_id)
-                .await
-                .map_err(internal)?
-                <= 1
+    /// Applies a membership change unless it would leave the workspace
+    /// without an owner.
+    async fn change_keeping_owner(
+        &self,
+        scope: &Scope,
+        member_id: i64,
+        change: store::MemberChange,
+    ) -> Result<(), AppError> {
+        if store::change_member_keeping_owner(&self.db, scope.workspace_id, member_id, change)
+            .await
+            .map_err(internal)?
         {
-            return Err(AppError::Conflict {
+            Ok(())
+        } else {
+            Err(AppError::Conflict {
                 message: "A workspace needs at least one owner. Make someone else an owner first."
                     .into(),
-            });
+            })
         }
-        Ok(())
     }
 
     fn accept_link(&self, token: &str) -> String {
@@ -388,10 +393,8 @@ impl WorkspacesService for Workspaces {
         if current == role {
             return Ok(());
         }
-        self.keep_an_owner(scope, current).await?;
-        store::set_role(&self.db, scope.workspace_id, member_id, role)
-            .await
-            .map_err(internal)?;
+        self.change_keeping_owner(scope, member_id, store::MemberChange::Role(role))
+            .await?;
         self.audit(
             scope,
             audit::Action::RoleChanged,
@@ -417,9 +420,8 @@ impl WorkspacesService for Workspaces {
         if current == Role::Owner && scope.role != Role::Owner {
             return Err(AppError::Forbidden);
         }
-        store::remove_member(&self.db, scope.workspace_id, member_id)
-            .await
-            .map_err(internal)?;
+        self.change_keeping_owner(scope, member_id, store::MemberChange::Remove)
+            .await?;
         self.audit(
             scope,
             audit::Action::MemberRemoved,
@@ -430,10 +432,8 @@ impl WorkspacesService for Workspaces {
     }
 
     async fn leave(&self, scope: &Scope, client: &Client) -> Result<(), AppError> {
-        self.keep_an_owner(scope, scope.role).await?;
-        store::remove_member(&self.db, scope.workspace_id, scope.user_id)
-            .await
-            .map_err(internal)?;
+        self.change_keeping_owner(scope, scope.user_id, store::MemberChange::Remove)
+            .await?;
         self.audit(scope, audit::Action::MemberLeft, json!({}), client)
             .await
     }

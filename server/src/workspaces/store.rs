@@ -166,33 +166,6 @@ pub async fn members(db: &Database, workspace_id: i64) -> Result<Vec<Member>, sq
         .collect())
 }
 
-pub async fn count_owners(db: &Database, workspace_id: i64) -> Result<i64, sqlx::Error> {
-    with_pool!(db, pool => {
-        sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE workspace_id = $1 AND role = 'owner'")
-            .bind(workspace_id)
-            .fetch_one(pool)
-            .await
-    })
-}
-
-pub async fn set_role(
-    db: &Database,
-    workspace_id: i64,
-    user_id: i64,
-    new: Role,
-) -> Result<(), sqlx::Error> {
-    with_pool!(db, pool => {
-        sqlx::query("UPDATE memberships SET role = $3 WHERE workspace_id = $1 AND user_id = $2")
-            .bind(workspace_id)
-            .bind(user_id)
-            .bind(new.as_str())
-            .execute(pool)
-            .await
-            .map(|done| done.rows_affected())
-    })?;
-    Ok(())
-}
-
 /// Changes two roles in one transaction (ownership transfer). `false`, and
 /// nothing changed, when either person is no longer a member.
 pub async fn swap_roles(
@@ -221,22 +194,6 @@ pub async fn swap_roles(
         tx.commit().await?;
         Ok(true)
     })
-}
-
-pub async fn remove_member(
-    db: &Database,
-    workspace_id: i64,
-    user_id: i64,
-) -> Result<(), sqlx::Error> {
-    with_pool!(db, pool => {
-        sqlx::query("DELETE FROM memberships WHERE workspace_id = $1 AND user_id = $2")
-            .bind(workspace_id)
-            .bind(user_id)
-            .execute(pool)
-            .await
-            .map(|done| done.rows_affected())
-    })?;
-    Ok(())
 }
 
 /// Stores an invitation; an earlier pending one to the same address for
@@ -423,4 +380,70 @@ pub fn outranks(a: Role, b: Role) -> bool {
         Role::Member => 1,
     };
     rank(a) > rank(b)
+}
+
+/// A change to one membership.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberChange {
+    Role(Role),
+    Remove,
+}
+
+/// Applies `change` to `user_id`'s membership unless it would leave the
+/// workspace without an owner; `false` when refused.
+///
+/// The check and the change run in one transaction that first locks the
+/// workspace's row with a no-op update (a row lock on PostgreSQL, the
+/// write lock on SQLite), so two owners stepping down at the same moment
+/// cannot both see the other still there.
+pub async fn change_member_keeping_owner(
+    db: &Database,
+    workspace_id: i64,
+    user_id: i64,
+    change: MemberChange,
+) -> Result<bool, sqlx::Error> {
+    with_pool!(db, pool => {
+        let mut tx = pool.begin().await?;
+        sqlx::query("UPDATE workspaces SET name = name WHERE id = $1")
+            .bind(workspace_id)
+            .execute(&mut *tx)
+            .await?;
+        let current: Option<String> = sqlx::query_scalar(
+            "SELECT role FROM memberships WHERE workspace_id = $1 AND user_id = $2",
+        )
+        .bind(workspace_id)
+        .bind(user_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let owners: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM memberships WHERE workspace_id = $1 AND role = 'owner'",
+        )
+        .bind(workspace_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let loses_owner = current.as_deref() == Some("owner")
+            && change != MemberChange::Role(Role::Owner);
+        if loses_owner && owners <= 1 {
+            return Ok(false);
+        }
+        match change {
+            MemberChange::Role(new) => {
+                sqlx::query("UPDATE memberships SET role = $3 WHERE workspace_id = $1 AND user_id = $2")
+                    .bind(workspace_id)
+                    .bind(user_id)
+                    .bind(new.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            MemberChange::Remove => {
+                sqlx::query("DELETE FROM memberships WHERE workspace_id = $1 AND user_id = $2")
+                    .bind(workspace_id)
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(true)
+    })
 }
