@@ -105,7 +105,11 @@ impl Accounts {
 
     /// Mails a confirmation link carrying the password hash of the sign-up
     /// that asked for it.
-    async fn mail_confirmation(&self, user: &User, password_hash: Option<&str>) -> Result<(), AppError> {
+    async fn mail_confirmation(
+        &self,
+        user: &User,
+        password_hash: Option<&str>,
+    ) -> Result<(), AppError> {
         self.mail_token_to(user, Purpose::ConfirmEmail, &user.email, password_hash)
             .await
     }
@@ -337,7 +341,8 @@ impl AccountsService for Accounts {
                 let password_hash = store::latest_confirmation_password(&self.db, user.id)
                     .await
                     .map_err(internal)?;
-                self.mail_confirmation(&user, password_hash.as_deref()).await
+                self.mail_confirmation(&user, password_hash.as_deref())
+                    .await
             }
             _ => Ok(()),
         }
@@ -348,8 +353,7 @@ impl AccountsService for Accounts {
         // guesses cannot slip past the limit; a success is refunded, so
         // people who know their password are never locked out.
         let address = Self::address_key(client);
-        self.limits
-            .hit("sign_in", &address, SIGN_IN_PER_ADDRESS)?;
+        self.limits.hit("sign_in", &address, SIGN_IN_PER_ADDRESS)?;
         if let Err(limited) = self.limits.hit("sign_in", email, SIGN_IN_PER_EMAIL) {
             self.limits.refund("sign_in", &address);
             return Err(limited);

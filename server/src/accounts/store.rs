@@ -225,7 +225,10 @@ pub async fn redeem_confirmation(
 
 /// The password hash carried by the user's newest confirmation link, for
 /// sending the link again.
-pub async fn latest_confirmation_password(db: &Database, user_id: i64) -> Result<Option<String>, sqlx::Error> {
+pub async fn latest_confirmation_password(
+    db: &Database,
+    user_id: i64,
+) -> Result<Option<String>, sqlx::Error> {
     let found: Option<Option<String>> = with_pool!(db, pool => {
         sqlx::query_scalar(
             "SELECT password_hash FROM account_tokens \

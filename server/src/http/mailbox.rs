@@ -126,7 +126,10 @@ mod tests {
         assert!(request(&[("host", "[::1]:3000")]));
         assert!(!request(&[("host", "caveman.example.com")]));
         assert!(!request(&[("host", "rebound.example:3000")]));
-        assert!(!request(&[("host", "127.0.0.1:3000"), ("x-forwarded-for", "203.0.113.9")]));
+        assert!(!request(&[
+            ("host", "127.0.0.1:3000"),
+            ("x-forwarded-for", "203.0.113.9")
+        ]));
         assert!(!request(&[]));
     }
 

@@ -288,7 +288,10 @@ impl WorkspacesService for Workspaces {
         let pending = store::pending_invitations(&self.db, scope.workspace_id)
             .await
             .map_err(internal)?;
-        if let Some(invitation) = pending.iter().find(|invitation| invitation.id == invitation_id) {
+        if let Some(invitation) = pending
+            .iter()
+            .find(|invitation| invitation.id == invitation_id)
+        {
             self.may_touch_invitation(scope, invitation.role).await?;
         }
         if !store::revoke_invitation(&self.db, scope.workspace_id, invitation_id)

@@ -193,24 +193,40 @@ fn matrix() -> Vec<Row> {
         // shared one and is told it does not exist.
         (
             "rename_workspace",
-            |c| args(&[("workspace_id", &c.workspace_id.to_string()), ("name", "Renamed")]),
-            [SignIn, Forbidden, Ok, Ok, NotFound]
+            |c| {
+                args(&[
+                    ("workspace_id", &c.workspace_id.to_string()),
+                    ("name", "Renamed"),
+                ])
+            },
+            [SignIn, Forbidden, Ok, Ok, NotFound],
         ),
         (
             "delete_workspace",
             |c| args(&[("workspace_id", &c.workspace_id.to_string())]),
-            [SignIn, Forbidden, Forbidden, Ok, NotFound]
+            [SignIn, Forbidden, Forbidden, Ok, NotFound],
         ),
         ("workspace_detail", |_| args(&[]), [SignIn, Ok, Ok, Ok, Ok]),
         (
             "invite_member",
-            |c| args(&[("workspace_id", &c.workspace_id.to_string()), ("email", &format!("invitee-{}@example.com", c.unique)), ("role", "member")]),
-            [SignIn, Forbidden, Ok, Ok, NotFound]
+            |c| {
+                args(&[
+                    ("workspace_id", &c.workspace_id.to_string()),
+                    ("email", &format!("invitee-{}@example.com", c.unique)),
+                    ("role", "member"),
+                ])
+            },
+            [SignIn, Forbidden, Ok, Ok, NotFound],
         ),
         (
             "revoke_invitation",
-            |c| args(&[("workspace_id", &c.workspace_id.to_string()), ("id", &c.invitation_id.to_string())]),
-            [SignIn, Forbidden, Ok, Ok, NotFound]
+            |c| {
+                args(&[
+                    ("workspace_id", &c.workspace_id.to_string()),
+                    ("id", &c.invitation_id.to_string()),
+                ])
+            },
+            [SignIn, Forbidden, Ok, Ok, NotFound],
         ),
         // Invitation links show their offer to whoever holds them, but
         // only the invited address may accept (these callers are not it).
@@ -222,27 +238,49 @@ fn matrix() -> Vec<Row> {
         (
             "accept_invitation",
             |c| args(&[("token", &c.invitation_token)]),
-            [SignIn, Unprocessable, Unprocessable, Unprocessable, Unprocessable]
+            [
+                SignIn,
+                Unprocessable,
+                Unprocessable,
+                Unprocessable,
+                Unprocessable,
+            ],
         ),
         (
             "change_role",
-            |c| args(&[("workspace_id", &c.workspace_id.to_string()), ("user_id", &c.target_id.to_string()), ("role", "admin")]),
-            [SignIn, Forbidden, Ok, Ok, NotFound]
+            |c| {
+                args(&[
+                    ("workspace_id", &c.workspace_id.to_string()),
+                    ("user_id", &c.target_id.to_string()),
+                    ("role", "admin"),
+                ])
+            },
+            [SignIn, Forbidden, Ok, Ok, NotFound],
         ),
         (
             "remove_member",
-            |c| args(&[("workspace_id", &c.workspace_id.to_string()), ("user_id", &c.target_id.to_string())]),
-            [SignIn, Forbidden, Ok, Ok, NotFound]
+            |c| {
+                args(&[
+                    ("workspace_id", &c.workspace_id.to_string()),
+                    ("user_id", &c.target_id.to_string()),
+                ])
+            },
+            [SignIn, Forbidden, Ok, Ok, NotFound],
         ),
         (
             "leave_workspace",
             |c| args(&[("workspace_id", &c.workspace_id.to_string())]),
-            [SignIn, Ok, Ok, Conflict, NotFound]
+            [SignIn, Ok, Ok, Conflict, NotFound],
         ),
         (
             "transfer_ownership",
-            |c| args(&[("workspace_id", &c.workspace_id.to_string()), ("user_id", &c.target_id.to_string())]),
-            [SignIn, Forbidden, Forbidden, Ok, NotFound]
+            |c| {
+                args(&[
+                    ("workspace_id", &c.workspace_id.to_string()),
+                    ("user_id", &c.target_id.to_string()),
+                ])
+            },
+            [SignIn, Forbidden, Forbidden, Ok, NotFound],
         ),
         ("audit_log", |_| args(&[]), [SignIn, Forbidden, Ok, Ok, Ok]),
         ("server_info", |_| args(&[]), [SignIn, Ok, Ok, Ok, Ok]),

@@ -605,14 +605,20 @@ async fn the_address_changes_once_the_new_one_is_confirmed(engine: Engine) {
 }
 on_both_engines!(the_address_changes_once_the_new_one_is_confirmed);
 
-async fn a_stranger_who_signed_up_first_with_an_address_cannot_keep_a_password_on_it(engine: Engine) {
+async fn a_stranger_who_signed_up_first_with_an_address_cannot_keep_a_password_on_it(
+    engine: Engine,
+) {
     let app = TestApp::spawn(engine).await;
     let stranger = app.browser();
     let strangers_password = "the stranger's own password";
     stranger
         .call(
             "sign_up",
-            &[("email", EMAIL), ("display_name", "Not Ada"), ("password", strangers_password)],
+            &[
+                ("email", EMAIL),
+                ("display_name", "Not Ada"),
+                ("password", strangers_password),
+            ],
         )
         .await;
     app.mail(EMAIL, "Confirm").await;
@@ -622,15 +628,28 @@ async fn a_stranger_who_signed_up_first_with_an_address_cannot_keep_a_password_o
     // own sign-up.
     let ada = app.browser();
     let reply = ada
-        .call("sign_up", &[("email", EMAIL), ("display_name", "Ada"), ("password", PASSWORD)])
+        .call(
+            "sign_up",
+            &[
+                ("email", EMAIL),
+                ("display_name", "Ada"),
+                ("password", PASSWORD),
+            ],
+        )
         .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     let token = token_in(&app.mail_since(EMAIL, "Confirm", since).await);
-    assert_eq!(ada.call("confirm_email", &[("token", &token)]).await.status, 200);
+    assert_eq!(
+        ada.call("confirm_email", &[("token", &token)]).await.status,
+        200
+    );
 
     let theirs = app
         .browser()
-        .call("sign_in", &[("email", EMAIL), ("password", strangers_password)])
+        .call(
+            "sign_in",
+            &[("email", EMAIL), ("password", strangers_password)],
+        )
         .await;
     assert_eq!(theirs.status, 422, "{}", theirs.body);
     let hers = ada
@@ -647,7 +666,11 @@ async fn a_sign_in_link_to_an_unconfirmed_account_voids_the_password_chosen_at_s
     app.browser()
         .call(
             "sign_up",
-            &[("email", EMAIL), ("display_name", "Not Ada"), ("password", strangers_password)],
+            &[
+                ("email", EMAIL),
+                ("display_name", "Not Ada"),
+                ("password", strangers_password),
+            ],
         )
         .await;
     app.mail(EMAIL, "Confirm").await;
@@ -655,11 +678,17 @@ async fn a_sign_in_link_to_an_unconfirmed_account_voids_the_password_chosen_at_s
     let ada = app.browser();
     ada.call("request_magic_link", &[("email", EMAIL)]).await;
     let token = token_in(&app.mail(EMAIL, "sign-in link").await);
-    assert_eq!(ada.call("magic_sign_in", &[("token", &token)]).await.status, 200);
+    assert_eq!(
+        ada.call("magic_sign_in", &[("token", &token)]).await.status,
+        200
+    );
 
     let theirs = app
         .browser()
-        .call("sign_in", &[("email", EMAIL), ("password", strangers_password)])
+        .call(
+            "sign_in",
+            &[("email", EMAIL), ("password", strangers_password)],
+        )
         .await;
     assert_eq!(theirs.status, 422, "{}", theirs.body);
 }
@@ -668,16 +697,25 @@ async fn a_sign_in_link_to_an_unconfirmed_account_voids_the_password_chosen_at_s
 async fn a_password_reset_revokes_api_tokens_and_earlier_links() {
     let app = TestApp::spawn(Engine::Sqlite).await;
     let browser = app.signed_in(EMAIL, "Ada").await;
-    let created = browser.call("create_api_token", &[("name", "script")]).await;
+    let created = browser
+        .call("create_api_token", &[("name", "script")])
+        .await;
     let api_token = created.json()["token"].as_str().unwrap().to_string();
-    browser.call("request_magic_link", &[("email", EMAIL)]).await;
+    browser
+        .call("request_magic_link", &[("email", EMAIL)])
+        .await;
     let magic = token_in(&app.mail(EMAIL, "sign-in link").await);
 
-    browser.call("request_password_reset", &[("email", EMAIL)]).await;
+    browser
+        .call("request_password_reset", &[("email", EMAIL)])
+        .await;
     let reset = token_in(&app.mail(EMAIL, "Reset").await);
     let done = app
         .browser()
-        .call("reset_password", &[("token", &reset), ("password", "a brand new passphrase")])
+        .call(
+            "reset_password",
+            &[("token", &reset), ("password", "a brand new passphrase")],
+        )
         .await;
     assert_eq!(done.status, 200, "{}", done.body);
 
@@ -689,6 +727,9 @@ async fn a_password_reset_revokes_api_tokens_and_earlier_links() {
         .await
         .unwrap();
     assert_eq!(rest.status(), 401);
-    let old_link = app.browser().call("magic_sign_in", &[("token", &magic)]).await;
+    let old_link = app
+        .browser()
+        .call("magic_sign_in", &[("token", &magic)])
+        .await;
     assert_eq!(old_link.status, 404, "{}", old_link.body);
 }

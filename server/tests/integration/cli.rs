@@ -176,7 +176,10 @@ fn serve_once(dir: &std::path::Path, envs: &[(&str, &str)]) {
         .by_ref()
         .map_while(Result::ok)
         .find(|l| l.contains("listening on"));
-    assert!(listening.is_some(), "the server never said it was listening");
+    assert!(
+        listening.is_some(),
+        "the server never said it was listening"
+    );
     Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()

@@ -267,10 +267,11 @@ impl Browser {
         let body = url::form_urlencoded::Serializer::new(String::new())
             .extend_pairs(args)
             .finish();
-        let response = server_fn_request(&self.client, &self.base_url, &self.origin, endpoint, &body)
-            .send()
-            .await
-            .unwrap();
+        let response =
+            server_fn_request(&self.client, &self.base_url, &self.origin, endpoint, &body)
+                .send()
+                .await
+                .unwrap();
         let status = response.status().as_u16();
         let set_cookies = response
             .headers()

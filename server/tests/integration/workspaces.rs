@@ -143,7 +143,9 @@ async fn roles_change_in_sudo_mode_and_the_table_limits_who_may_do_what(engine: 
         )
         .await;
     assert_eq!(by_member.status, 403);
-    let rename = bob.call_here("rename_workspace", &[("name", "Mine now")]).await;
+    let rename = bob
+        .call_here("rename_workspace", &[("name", "Mine now")])
+        .await;
     assert_eq!(rename.status, 403);
     let audit = bob.call("audit_log", &[]).await;
     assert_eq!(audit.status, 403);
