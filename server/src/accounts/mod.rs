@@ -308,7 +308,14 @@ impl AccountsService for Accounts {
                 .await
                 .map_err(internal)?
                 .ok_or_else(|| link_gone("confirmation"))?;
-        if let Some(password_hash) = password_hash {
+        // A link opened after the account was confirmed (by another link or
+        // a sign-in link) only confirms: its password came from a sign-up
+        // that may not have been the owner's.
+        let unconfirmed = self
+            .user(user_id)
+            .await?
+            .is_some_and(|user| user.email_confirmed_at.is_none());
+        if let (true, Some(password_hash)) = (unconfirmed, password_hash) {
             store::set_password_hash(&self.db, user_id, &password_hash)
                 .await
                 .map_err(internal)?;
@@ -489,6 +496,11 @@ impl AccountsService for Accounts {
                 .map_err(internal)?;
         }
         store::mark_confirmed(&self.db, user_id)
+            .await
+            .map_err(internal)?;
+        // Confirmation links still in the inbox carry passwords chosen at
+        // sign-up; once the address is proven they must not apply.
+        store::invalidate_tokens(&self.db, user_id)
             .await
             .map_err(internal)?;
         let user = self
@@ -753,6 +765,11 @@ impl AccountsService for Accounts {
 
     async fn end_sessions(&self, user_id: i64, except: Option<&str>) -> Result<(), AppError> {
         let except = except.map(sessions::id_hash);
+        // Links mailed earlier stop working too: ending every session is
+        // what someone does who fears their account is in other hands.
+        store::invalidate_tokens(&self.db, user_id)
+            .await
+            .map_err(internal)?;
         // Reset or sign-in links mailed before the change stop working.
         store::invalidate_tokens(&self.db, user_id)
             .await

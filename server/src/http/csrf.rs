@@ -3,8 +3,9 @@
 //! site, as its `Origin` header (or, failing that, `Referer`) shows.
 //!
 //! The origin may be the configured public URL's, or the one the request
-//! itself was addressed to (`Host`), so that Caveman reached on another
-//! address (a test on a random port, a private IP) still works. A request
+//! itself was addressed to (`Host`) on the public URL's scheme, so that
+//! Caveman reached on another address (a test on a random port, a private
+//! IP) still works; an `http://` page never passes for an `https://` site. A request
 //! with neither header is refused when it carries cookies; one that
 //! authenticates with an `Authorization` header and no cookies is a
 //! program, not a browser, and passes.

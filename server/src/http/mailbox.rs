@@ -22,7 +22,16 @@ pub async fn page(
     client: Option<Extension<ClientAddr>>,
     headers: HeaderMap,
 ) -> Response {
-    let local = client.is_some_and(|Extension(ClientAddr(ip))| ip.is_loopback())
+    // A reverse proxy on this machine forwards with a loopback peer and,
+    // often, a loopback Host: an installation with a public URL elsewhere
+    // has no mailbox page at all.
+    let local_install = state.public_url.host().is_some_and(|host| match host {
+        url::Host::Domain(name) => name.eq_ignore_ascii_case("localhost"),
+        url::Host::Ipv4(ip) => ip.is_loopback(),
+        url::Host::Ipv6(ip) => ip.is_loopback(),
+    });
+    let local = local_install
+        && client.is_some_and(|Extension(ClientAddr(ip))| ip.is_loopback())
         && is_local_request(&headers);
     let Some(mailbox) = state.mailbox.as_ref().filter(|_| local) else {
         return StatusCode::NOT_FOUND.into_response();

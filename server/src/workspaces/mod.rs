@@ -452,14 +452,10 @@ impl WorkspacesService for Workspaces {
             return Err(AppError::invalid("member", "Choose another member."));
         }
         let current = self.member_role(scope, member_id).await?;
-        let swapped = store::swap_roles(
-            &self.db,
-            scope.workspace_id,
-            (member_id, Role::Owner),
-            (scope.user_id, Role::Admin),
-        )
-        .await
-        .map_err(internal)?;
+        let swapped =
+            store::transfer_ownership(&self.db, scope.workspace_id, member_id, scope.user_id)
+                .await
+                .map_err(internal)?;
         if !swapped {
             return Err(not_found("The member"));
         }

@@ -166,30 +166,42 @@ pub async fn members(db: &Database, workspace_id: i64) -> Result<Vec<Member>, sq
         .collect())
 }
 
-/// Changes two roles in one transaction (ownership transfer). `false`, and
-/// nothing changed, when either person is no longer a member.
-pub async fn swap_roles(
+/// Makes `to` an owner and `from`, who must still be an owner, an admin,
+/// in one transaction that first locks the workspace row (as
+/// [`change_member_keeping_owner`] does). `false`, and nothing changed,
+/// when `to` is no longer a member or `from` no longer an owner.
+pub async fn transfer_ownership(
     db: &Database,
     workspace_id: i64,
-    (first, first_role): (i64, Role),
-    (second, second_role): (i64, Role),
+    to: i64,
+    from: i64,
 ) -> Result<bool, sqlx::Error> {
     with_pool!(db, pool => {
         let mut tx = pool.begin().await?;
-        for (user_id, new) in [(first, first_role), (second, second_role)] {
-            let changed = sqlx::query(
-                "UPDATE memberships SET role = $3 WHERE workspace_id = $1 AND user_id = $2",
-            )
+        sqlx::query("UPDATE workspaces SET name = name WHERE id = $1")
             .bind(workspace_id)
-            .bind(user_id)
-            .bind(new.as_str())
             .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if changed == 0 {
-                // Dropping the transaction rolls it back.
-                return Ok(false);
-            }
+            .await?;
+        let stepped_down = sqlx::query(
+            "UPDATE memberships SET role = 'admin' \
+             WHERE workspace_id = $1 AND user_id = $2 AND role = 'owner'",
+        )
+        .bind(workspace_id)
+        .bind(from)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let promoted = sqlx::query(
+            "UPDATE memberships SET role = 'owner' WHERE workspace_id = $1 AND user_id = $2",
+        )
+        .bind(workspace_id)
+        .bind(to)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if stepped_down != 1 || promoted != 1 {
+            // Dropping the transaction rolls it back.
+            return Ok(false);
         }
         tx.commit().await?;
         Ok(true)

@@ -673,7 +673,7 @@ async fn a_sign_in_link_to_an_unconfirmed_account_voids_the_password_chosen_at_s
             ],
         )
         .await;
-    app.mail(EMAIL, "Confirm").await;
+    let strangers_link = token_in(&app.mail(EMAIL, "Confirm").await);
 
     let ada = app.browser();
     ada.call("request_magic_link", &[("email", EMAIL)]).await;
@@ -683,6 +683,21 @@ async fn a_sign_in_link_to_an_unconfirmed_account_voids_the_password_chosen_at_s
         200
     );
 
+    let theirs = app
+        .browser()
+        .call(
+            "sign_in",
+            &[("email", EMAIL), ("password", strangers_password)],
+        )
+        .await;
+    assert_eq!(theirs.status, 422, "{}", theirs.body);
+
+    // The stranger's confirmation mail, opened later, does nothing.
+    let late = app
+        .browser()
+        .call("confirm_email", &[("token", &strangers_link)])
+        .await;
+    assert_eq!(late.status, 404, "{}", late.body);
     let theirs = app
         .browser()
         .call(
