@@ -7,8 +7,11 @@
 //! sent in the background. Attempts are rate-limited per client address
 //! and per email address.
 
+mod email_change;
 mod password;
+mod recovery;
 pub mod sessions;
+mod sign_up;
 pub mod store;
 
 use std::sync::Arc;
@@ -251,108 +254,15 @@ fn pick(workspaces: &[WorkspaceSummary], chosen: Option<i64>) -> Option<&Workspa
 #[async_trait::async_trait]
 impl AccountsService for Accounts {
     async fn sign_up(&self, account: NewAccount, client: &Client) -> Result<(), AppError> {
-        self.limit_mail("sign_up", &account.email, client)?;
-        // Hashed even when the address is taken, so both replies take as
-        // long.
-        let hash = self
-            .passwords
-            .hash(&account.password)
-            .await
-            .map_err(internal)?;
-        match store::insert_user(&self.db, &account.email, &account.display_name, &hash)
-            .await
-            .map_err(internal)?
-        {
-            Some(id) => {
-                let user = self.user(id).await?.ok_or(AppError::Internal)?;
-                self.mail_confirmation(&user, Some(&hash)).await?;
-                self.record(
-                    audit::Action::SignedUp,
-                    Some(&user),
-                    None,
-                    json!({}),
-                    client,
-                )
-                .await
-            }
-            None => {
-                let existing = store::user_by_email(&self.db, &account.email)
-                    .await
-                    .map_err(internal)?
-                    .ok_or(AppError::Internal)?;
-                if existing.email_confirmed_at.is_none() {
-                    // The password of this sign-up rides on its own link and
-                    // is set only if this link is the one opened.
-                    return self.mail_confirmation(&existing, Some(&hash)).await;
-                }
-                self.mailer.send(Mail {
-                    to: existing.email.clone(),
-                    subject: "You already have a Caveman account".into(),
-                    body: format!(
-                        "Hello {name},\n\nSomeone (probably you) tried to sign up with this address, \
-                         which already has an account. Sign in here:\n{sign_in}\n\n\
-                         Forgot your password? Reset it here:\n{reset}\n",
-                        name = existing.display_name,
-                        sign_in = self.public_url.join("/sign-in").map(String::from).unwrap_or_default(),
-                        reset = self.public_url.join("/forgot-password").map(String::from).unwrap_or_default(),
-                    ),
-                });
-                Ok(())
-            }
-        }
+        sign_up::sign_up(self, account, client).await
     }
 
     async fn confirm_email(&self, token: &str, client: &Client) -> Result<(), AppError> {
-        let (user_id, email, password_hash) =
-            store::redeem_confirmation(&self.db, &tokens::hash(token))
-                .await
-                .map_err(internal)?
-                .ok_or_else(|| link_gone("confirmation"))?;
-        // A link opened after the account was confirmed (by another link or
-        // a sign-in link) only confirms: its password came from a sign-up
-        // that may not have been the owner's.
-        let unconfirmed = self
-            .user(user_id)
-            .await?
-            .is_some_and(|user| user.email_confirmed_at.is_none());
-        if let (true, Some(password_hash)) = (unconfirmed, password_hash) {
-            store::set_password_hash(&self.db, user_id, &password_hash)
-                .await
-                .map_err(internal)?;
-        }
-        store::mark_confirmed(&self.db, user_id)
-            .await
-            .map_err(internal)?;
-        // Links from other sign-ups with this address are void now.
-        store::invalidate_tokens(&self.db, user_id)
-            .await
-            .map_err(internal)?;
-        let user = self.user(user_id).await?;
-        self.record(
-            audit::Action::EmailConfirmed,
-            user.as_ref(),
-            Some(&email),
-            json!({}),
-            client,
-        )
-        .await
+        sign_up::confirm_email(self, token, client).await
     }
 
     async fn resend_confirmation(&self, email: &str, client: &Client) -> Result<(), AppError> {
-        self.limit_mail("resend_confirmation", email, client)?;
-        let user = store::user_by_email(&self.db, email)
-            .await
-            .map_err(internal)?;
-        match user {
-            Some(user) if user.email_confirmed_at.is_none() => {
-                let password_hash = store::latest_confirmation_password(&self.db, user.id)
-                    .await
-                    .map_err(internal)?;
-                self.mail_confirmation(&user, password_hash.as_deref())
-                    .await
-            }
-            _ => Ok(()),
-        }
+        sign_up::resend_confirmation(self, email, client).await
     }
 
     async fn sign_in(&self, email: &str, password: &str, client: &Client) -> Result<i64, AppError> {
@@ -414,9 +324,7 @@ impl AccountsService for Accounts {
     }
 
     async fn request_password_reset(&self, email: &str, client: &Client) -> Result<(), AppError> {
-        self.limit_mail("password_reset", email, client)?;
-        self.mail_in_background(email, Purpose::ResetPassword);
-        Ok(())
+        recovery::request_password_reset(self, email, client).await
     }
 
     async fn reset_password(
@@ -425,98 +333,15 @@ impl AccountsService for Accounts {
         password: &str,
         client: &Client,
     ) -> Result<i64, AppError> {
-        let hash = tokens::hash(token);
-        let (_, email) = store::peek_token(&self.db, Purpose::ResetPassword, &hash)
-            .await
-            .map_err(internal)?
-            .ok_or_else(|| link_gone("password reset"))?;
-        // Checked before the token is spent, so a refused password can be
-        // corrected with the same link.
-        validate::new_password("password", password, &email)?;
-        let password_hash = self.passwords.hash(password).await.map_err(internal)?;
-        let (user_id, _) = store::redeem_token(&self.db, Purpose::ResetPassword, &hash)
-            .await
-            .map_err(internal)?
-            .ok_or_else(|| link_gone("password reset"))?;
-        store::set_password_hash(&self.db, user_id, &password_hash)
-            .await
-            .map_err(internal)?;
-        // The link proves the mailbox is theirs.
-        store::mark_confirmed(&self.db, user_id)
-            .await
-            .map_err(internal)?;
-        // Links mailed before and API tokens made before must not outlive
-        // a reset: it is how an account is taken back.
-        store::invalidate_tokens(&self.db, user_id)
-            .await
-            .map_err(internal)?;
-        crate::api_tokens::revoke_all(&self.db, user_id)
-            .await
-            .map_err(internal)?;
-        let ended = store::delete_sessions(&self.db, user_id, None)
-            .await
-            .map_err(internal)?;
-        let user = self.user(user_id).await?;
-        self.record(
-            audit::Action::PasswordReset,
-            user.as_ref(),
-            None,
-            json!({ "sessions_ended": ended }),
-            client,
-        )
-        .await?;
-        Ok(user_id)
+        recovery::reset_password(self, token, password, client).await
     }
 
     async fn request_magic_link(&self, email: &str, client: &Client) -> Result<(), AppError> {
-        self.limit_mail("magic_link", email, client)?;
-        self.mail_in_background(email, Purpose::MagicLink);
-        Ok(())
+        recovery::request_magic_link(self, email, client).await
     }
 
     async fn redeem_magic_link(&self, token: &str, client: &Client) -> Result<i64, AppError> {
-        let (user_id, _) = store::redeem_token(&self.db, Purpose::MagicLink, &tokens::hash(token))
-            .await
-            .map_err(internal)?
-            .ok_or_else(|| link_gone("sign-in"))?;
-        let unconfirmed = self
-            .user(user_id)
-            .await?
-            .is_some_and(|user| user.email_confirmed_at.is_none());
-        if unconfirmed {
-            // The password was chosen by whoever signed up, not proven by
-            // the owner of the address: it must not keep working.
-            let unusable = self
-                .passwords
-                .hash(tokens::generate().plain.expose())
-                .await
-                .map_err(internal)?;
-            store::set_password_hash(&self.db, user_id, &unusable)
-                .await
-                .map_err(internal)?;
-        }
-        store::mark_confirmed(&self.db, user_id)
-            .await
-            .map_err(internal)?;
-        // Confirmation links still in the inbox carry passwords chosen at
-        // sign-up; once the address is proven they must not apply.
-        store::invalidate_tokens(&self.db, user_id)
-            .await
-            .map_err(internal)?;
-        let user = self
-            .user(user_id)
-            .await?
-            .ok_or_else(|| link_gone("sign-in"))?;
-        self.workspaces_of(&user).await?;
-        self.record(
-            audit::Action::MagicLinkSignIn,
-            Some(&user),
-            None,
-            json!({ "method": "magic_link" }),
-            client,
-        )
-        .await?;
-        Ok(user_id)
+        recovery::redeem_magic_link(self, token, client).await
     }
 
     async fn verify_password(
@@ -608,81 +433,11 @@ impl AccountsService for Accounts {
         password: &str,
         client: &Client,
     ) -> Result<(), AppError> {
-        self.verify_password(user_id, password, client).await?;
-        self.limit_mail("email_change", new_email, client)?;
-        let user = self.user(user_id).await?.ok_or(AppError::Unauthenticated)?;
-        if user.email == new_email {
-            return Err(AppError::invalid("email", "That is already your address."));
-        }
-        match store::user_by_email(&self.db, new_email)
-            .await
-            .map_err(internal)?
-        {
-            // Same reply as for a free address; the owner of the taken one
-            // hears about it instead.
-            Some(other) => {
-                self.mailer.send(Mail {
-                    to: other.email.clone(),
-                    subject: "Someone tried to use your address on Caveman".into(),
-                    body: format!(
-                        "Hello {name},\n\nAnother Caveman account asked to move to this address, which is \
-                         already yours. Nothing has changed. If this keeps happening, tell your administrator.\n",
-                        name = other.display_name,
-                    ),
-                });
-                Ok(())
-            }
-            None => {
-                self.mail_token_to(&user, Purpose::ChangeEmail, new_email, None)
-                    .await
-            }
-        }
+        email_change::request_email_change(self, user_id, new_email, password, client).await
     }
 
     async fn confirm_email_change(&self, token: &str, client: &Client) -> Result<(), AppError> {
-        let (user_id, new_email) =
-            store::redeem_token(&self.db, Purpose::ChangeEmail, &tokens::hash(token))
-                .await
-                .map_err(internal)?
-                .ok_or_else(|| link_gone("address change"))?;
-        let user = self
-            .user(user_id)
-            .await?
-            .ok_or_else(|| link_gone("address change"))?;
-        if !store::set_email(&self.db, user_id, &new_email)
-            .await
-            .map_err(internal)?
-        {
-            return Err(AppError::Conflict {
-                message: "That address has been taken by another account meanwhile.".into(),
-            });
-        }
-        // Links mailed to the old address stop working.
-        store::invalidate_tokens(&self.db, user_id)
-            .await
-            .map_err(internal)?;
-        self.mailer.send(Mail {
-            to: user.email.clone(),
-            subject: "Your Caveman address was changed".into(),
-            body: format!(
-                "Hello {name},\n\nYour Caveman account now uses {new_email} instead of this address. \
-                 If this was not you, reset your password and tell your administrator:\n{reset}\n",
-                name = user.display_name,
-                reset = self
-                    .public_url
-                    .join("/forgot-password")
-                    .map(String::from)
-                    .unwrap_or_default(),
-            ),
-        });
-        self.record(
-            audit::Action::EmailChanged,
-            Some(&user),
-            None,
-            json!({ "from": user.email, "to": new_email }),
-            client,
-        )
-        .await
+        email_change::confirm_email_change(self, token, client).await
     }
 
     async fn viewer(
