@@ -18,8 +18,10 @@ use tokio::process::{Child, Command};
 
 /// How long a server or browser may take to become ready.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
-/// How long a page may take to show what a test waits for.
-pub const UI_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long a page may take to show what a test waits for. Generous: the
+/// debug WebAssembly is large, and on a loaded 2-core machine several
+/// Chromiums hydrating it at once took over 20 s (seen once).
+pub const UI_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The workspace's target directory.
 fn target_dir() -> PathBuf {
