@@ -60,7 +60,7 @@ impl Workspaces {
 
     /// Refuses to replace or withdraw a pending invitation that offers a
     /// role the caller could not give.
-    async fn may_touch_invitation(&self, scope: &Scope, offered: Role) -> Result<(), AppError> {
+    fn may_touch_invitation(scope: &Scope, offered: Role) -> Result<(), AppError> {
         if scope.role.may_assign(Role::Member, offered) {
             Ok(())
         } else {
@@ -238,7 +238,7 @@ impl WorkspacesService for Workspaces {
             .await
             .map_err(internal)?;
         if let Some(earlier) = pending.iter().find(|invitation| invitation.email == email) {
-            self.may_touch_invitation(scope, earlier.role).await?;
+            Self::may_touch_invitation(scope, earlier.role)?;
         }
         self.limits
             .hit("invite", &scope.user_id.to_string(), INVITATIONS_PER_MEMBER)?;
@@ -292,7 +292,7 @@ impl WorkspacesService for Workspaces {
             .iter()
             .find(|invitation| invitation.id == invitation_id)
         {
-            self.may_touch_invitation(scope, invitation.role).await?;
+            Self::may_touch_invitation(scope, invitation.role)?;
         }
         if !store::revoke_invitation(&self.db, scope.workspace_id, invitation_id)
             .await
@@ -333,13 +333,10 @@ impl WorkspacesService for Workspaces {
             .ok_or_else(invitation_gone)?;
         // The link alone is not enough: a forwarded invitation (perhaps for
         // the owner role) must not work for whoever it reaches.
-        let email: Option<String> = with_pool!(&self.db, pool => {
-            sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
-                .bind(user_id)
-                .fetch_optional(pool)
-                .await
-        })
-        .map_err(internal)?;
+        let email = crate::accounts::store::user_by_id(&self.db, user_id)
+            .await
+            .map_err(internal)?
+            .map(|user| user.email);
         if email.as_deref() != Some(invitation.email.as_str()) {
             return Err(AppError::Invalid {
                 field: None,
