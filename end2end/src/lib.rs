@@ -269,7 +269,21 @@ pub struct Browser {
 }
 
 impl Browser {
+    /// Starts chromedriver on a free port and opens a session. The port is
+    /// free when picked but may be taken before chromedriver binds it (many
+    /// tests start servers at once); such a start is retried on a new port.
     pub async fn start() -> Browser {
+        let mut last_error = String::new();
+        for _ in 0..3 {
+            match Self::launch().await {
+                Ok(browser) => return browser,
+                Err(error) => last_error = error,
+            }
+        }
+        panic!("open a WebDriver session: {last_error}");
+    }
+
+    async fn launch() -> Result<Browser, String> {
         let chromedriver = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
         let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
         let port = free_port();
@@ -313,16 +327,22 @@ impl Browser {
         let serde_json::Value::Object(capabilities) = capabilities else {
             unreachable!()
         };
-        let client = ClientBuilder::new(HttpConnector::new())
+        let client = match ClientBuilder::new(HttpConnector::new())
             .capabilities(capabilities)
             .connect(&format!("http://127.0.0.1:{port}"))
             .await
-            .expect("open a WebDriver session");
-        Browser {
+        {
+            Ok(client) => client,
+            Err(error) => {
+                kill_process_group(&driver);
+                return Err(format!("{error:?}"));
+            }
+        };
+        Ok(Browser {
             client,
             driver,
             profile,
-        }
+        })
     }
 
     /// Opens `url` and waits until the WebAssembly front end has hydrated
@@ -400,14 +420,7 @@ impl Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        if let Some(pid) = self.driver.id() {
-            // `kill -- -PGID` signals chromedriver and every Chromium
-            // process it started; std has no API for process groups.
-            let _ = std::process::Command::new("kill")
-                .args(["-KILL", "--", &format!("-{pid}")])
-                .stderr(Stdio::null())
-                .status();
-        }
+        kill_process_group(&self.driver);
     }
 }
 
@@ -422,4 +435,15 @@ pub fn encode(value: &str) -> String {
             other => format!("%{other:02X}"),
         })
         .collect()
+}
+
+/// Kills chromedriver and every Chromium process it started: `kill --
+/// -PGID` signals the whole process group, for which std has no API.
+fn kill_process_group(driver: &Child) {
+    if let Some(pid) = driver.id() {
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", "--", &format!("-{pid}")])
+            .stderr(Stdio::null())
+            .status();
+    }
 }
