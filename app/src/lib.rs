@@ -13,6 +13,7 @@ pub mod auth;
 pub mod components;
 pub mod csp;
 pub mod error;
+pub mod hosts;
 pub mod pages;
 pub mod routes;
 #[cfg(feature = "ssr")]

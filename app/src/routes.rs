@@ -7,8 +7,8 @@ use leptos_router::path;
 
 use crate::components::layout::Layout;
 use crate::pages::{
-    about::AboutPage, account::AccountPage, auth, domain, home::HomePage, not_found::NotFoundPage,
-    workspace,
+    about::AboutPage, account::AccountPage, auth, domain, home::HomePage, hosts,
+    not_found::NotFoundPage, workspace,
 };
 
 /// The root component, rendered on the server and hydrated in the browser.
@@ -26,7 +26,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/dashboards") view=domain::DashboardsPage />
                     <Route path=path!("/services") view=domain::ServicesPage />
                     <Route path=path!("/deployments") view=domain::DeploymentsPage />
-                    <Route path=path!("/hosts") view=domain::HostsPage />
+                    <Route path=path!("/hosts") view=hosts::HostsPage />
+                    <Route path=path!("/hosts/:id") view=hosts::HostPage />
                     <Route path=path!("/sources") view=domain::SourcesPage />
                     <Route path=path!("/probes") view=domain::ProbesPage />
                     <Route path=path!("/settings") view=AccountPage />

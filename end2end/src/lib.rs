@@ -121,7 +121,7 @@ impl Server {
 
     /// Waits for the "listening" log line, then for `/readyz` to answer.
     async fn wait_ready(&mut self) {
-        let client = reqwest::Client::new();
+        let client = http_client();
         let deadline = Instant::now() + START_TIMEOUT;
         loop {
             if self.base_url.is_empty()
@@ -170,7 +170,7 @@ impl Server {
     /// Creates a confirmed account over HTTP, reading the confirmation link
     /// from the local mailbox page as a user would.
     pub async fn create_account(&self, email: &str, name: &str, password: &str) {
-        let client = reqwest::Client::new();
+        let client = http_client();
         let call = |endpoint: &str, body: String| {
             client
                 .post(self.url(&format!("/api/{endpoint}")))
@@ -446,4 +446,12 @@ fn kill_process_group(driver: &Child) {
             .stderr(Stdio::null())
             .status();
     }
+}
+
+/// A plain HTTP client. reqwest is built with rustls but no crypto
+/// provider (the server's choice, shared by this build), so the first call
+/// installs ring process-wide, as the server does.
+pub fn http_client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
 }

@@ -147,7 +147,7 @@ async fn an_unknown_address_shows_the_not_found_page() {
 async fn each_request_is_logged_once_with_route_status_latency_and_id() {
     let server = Server::start().await;
 
-    let response = reqwest::Client::new()
+    let response = end2end::http_client()
         .get(server.url("/about"))
         .header("x-request-id", "e2e-log-check")
         .send()
@@ -297,4 +297,42 @@ async fn a_team_forms_through_the_pages_and_roles_are_enforced() {
     );
     owner.close().await;
     bob.close().await;
+}
+
+/// An owner adds this machine's Docker engine in the browser, tests it,
+/// and sees what the engine reports; the list shows it as reachable.
+#[tokio::test]
+async fn a_docker_host_is_added_and_tested_through_the_pages() {
+    let server = Server::start().await;
+    server
+        .create_account("olga@example.com", "Olga", PASSWORD)
+        .await;
+    let owner = Browser::start().await;
+    owner.sign_in(&server, "olga@example.com", PASSWORD).await;
+
+    owner.open_hydrated(&server.url("/hosts")).await;
+    owner.wait_for("[data-testid=hosts-empty]").await;
+    owner.fill("#docker-name", "This machine").await;
+    owner.fill("#docker-labels", "env=test").await;
+    owner.click("[data-testid=add-docker]").await;
+
+    // The new host opens on its own page, not yet tested.
+    owner
+        .wait_for_text("[data-testid=host-name]", "This machine")
+        .await;
+    owner.wait_for("[data-testid=no-facts]").await;
+    owner.click("[data-testid=test-host]").await;
+    owner
+        .wait_for_text("[data-testid=host-status]", "reachable")
+        .await;
+    owner.wait_for_text("[data-testid=facts]", "Engine").await;
+    owner
+        .wait_for_text("[data-testid=facts]", "running of")
+        .await;
+
+    owner.open_hydrated(&server.url("/hosts")).await;
+    owner
+        .wait_for_text("[data-testid=host-row][data-name='This machine']", "reachable")
+        .await;
+    owner.close().await;
 }

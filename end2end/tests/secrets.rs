@@ -1,11 +1,15 @@
-//! The planted-secret test: a password and a session cookie go through a
-//! whole session of the real server, then the database file, the server's
-//! debug log and every HTTP response are searched for them.
+//! The planted-secret test: a password, a session cookie and host
+//! credentials sealed by the vault go through a whole session of the real
+//! server, then the database file, the server's debug log and every HTTP
+//! response are searched for them.
 
 use end2end::{Server, encode};
 
 const PASSWORD: &str = "planted-password-7c1e9d4b2a";
 const NEW_PASSWORD: &str = "planted-password-changed-3f8a";
+const RUNPOD_KEY: &str = "rpa_planted_runpod_key_5d2e8c";
+const RUNPOD_KEY_REPLACED: &str = "rpa_planted_replacement_91b7";
+const FLY_TOKEN: &str = "fm2_planted_fly_token_a4c6";
 
 /// A client that keeps the session cookie by hand and records every
 /// response it gets.
@@ -14,6 +18,8 @@ struct Session<'a> {
     client: reqwest::Client,
     cookie: Option<String>,
     seen: String,
+    /// The body of the last response.
+    last: String,
 }
 
 impl Session<'_> {
@@ -55,8 +61,8 @@ impl Session<'_> {
             }
             self.seen.push_str(&format!("{name}: {value}\n"));
         }
-        self.seen
-            .push_str(&response.text().await.unwrap_or_default());
+        self.last = response.text().await.unwrap_or_default();
+        self.seen.push_str(&self.last);
         status
     }
 }
@@ -70,15 +76,29 @@ fn occurrences(haystack: &[u8], needle: &str) -> usize {
 
 #[tokio::test]
 async fn a_planted_password_and_session_id_appear_nowhere() {
-    let server = Server::start_with(&[("CAVEMAN_LOG", "debug")]).await;
+    // Provider calls go to a port nothing listens on: the test is about
+    // where the credentials travel, not what the providers answer.
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap()
+    };
+    let fly_url = format!("http://{closed}/v1");
+    let runpod_url = format!("http://{closed}/v2");
+    let server = Server::start_with(&[
+        ("CAVEMAN_LOG", "debug"),
+        ("CAVEMAN_FLY_API_URL", &fly_url),
+        ("CAVEMAN_RUNPOD_API_URL", &runpod_url),
+    ])
+    .await;
     server
         .create_account("ada@example.com", "Ada", PASSWORD)
         .await;
     let mut session = Session {
         server: &server,
-        client: reqwest::Client::new(),
+        client: end2end::http_client(),
         cookie: None,
         seen: String::new(),
+        last: String::new(),
     };
 
     assert_eq!(
@@ -130,6 +150,53 @@ async fn a_planted_password_and_session_id_appear_nowhere() {
         200
     );
 
+    // Host credentials: stored, tested (each test opens them), replaced.
+    assert_eq!(session.call("viewer", &[]).await, 200);
+    let viewer: serde_json::Value = serde_json::from_str(&session.last).unwrap();
+    let workspace = viewer["workspace"]["id"].as_i64().unwrap().to_string();
+    let mut hosts = Vec::new();
+    for (kind, secret, org) in [("runpod", RUNPOD_KEY, ""), ("fly", FLY_TOKEN, "acme")] {
+        let args = [
+            ("workspace_id", workspace.as_str()),
+            ("kind", kind),
+            ("name", kind),
+            ("org_slug", org),
+            ("secret", secret),
+        ];
+        assert_eq!(
+            session.call("add_host", &args).await,
+            200,
+            "{}",
+            session.last
+        );
+        hosts.push(session.last.clone());
+    }
+    for id in &hosts {
+        let args = [("workspace_id", workspace.as_str()), ("id", id.as_str())];
+        assert_eq!(
+            session.call("test_host", &args).await,
+            200,
+            "{}",
+            session.last
+        );
+        assert!(session.last.contains("refused"), "{}", session.last);
+        assert_eq!(session.call("host", &[("id", id)]).await, 200);
+        assert_eq!(session.get(&format!("/hosts/{id}")).await, 200);
+    }
+    let args = [
+        ("workspace_id", workspace.as_str()),
+        ("id", hosts[0].as_str()),
+        ("secret", RUNPOD_KEY_REPLACED),
+    ];
+    assert_eq!(
+        session.call("replace_host_credentials", &args).await,
+        200,
+        "{}",
+        session.last
+    );
+    assert_eq!(session.call("hosts", &[]).await, 200);
+    assert_eq!(session.get("/hosts").await, 200);
+
     let mut stored = Vec::new();
     for file in ["caveman.db", "caveman.db-wal"] {
         if let Ok(bytes) = std::fs::read(server.data_dir().join(file)) {
@@ -146,11 +213,20 @@ async fn a_planted_password_and_session_id_appear_nowhere() {
         "the log was captured at debug level"
     );
 
-    for secret in [PASSWORD, NEW_PASSWORD, session_id.as_str()] {
+    assert!(
+        occurrences(&stored, "host_credentials_replaced") > 0,
+        "the search sees the hosts' rows"
+    );
+
+    let credentials = [RUNPOD_KEY, RUNPOD_KEY_REPLACED, FLY_TOKEN];
+    for secret in [PASSWORD, NEW_PASSWORD, session_id.as_str()]
+        .into_iter()
+        .chain(credentials)
+    {
         assert_eq!(occurrences(&stored, secret), 0, "{secret} is stored");
         assert_eq!(occurrences(log.as_bytes(), secret), 0, "{secret} is logged");
     }
-    for password in [PASSWORD, NEW_PASSWORD] {
+    for password in [PASSWORD, NEW_PASSWORD].into_iter().chain(credentials) {
         assert_eq!(
             occurrences(session.seen.as_bytes(), password),
             0,

@@ -31,6 +31,11 @@ pub enum Action {
     OwnershipTransferred,
     ApiTokenCreated,
     ApiTokenRevoked,
+    HostCreated,
+    HostChanged,
+    HostCredentialsReplaced,
+    HostDeleted,
+    VaultRotated,
 }
 
 impl Action {
@@ -57,6 +62,11 @@ impl Action {
             Action::OwnershipTransferred => "ownership_transferred",
             Action::ApiTokenCreated => "api_token_created",
             Action::ApiTokenRevoked => "api_token_revoked",
+            Action::HostCreated => "host_created",
+            Action::HostChanged => "host_changed",
+            Action::HostCredentialsReplaced => "host_credentials_replaced",
+            Action::HostDeleted => "host_deleted",
+            Action::VaultRotated => "vault_rotated",
         }
     }
 }

@@ -39,6 +39,17 @@ pub enum VaultCommand {
         #[arg(long)]
         id: Option<String>,
     },
+    /// Re-encrypt every stored secret with the current (first) key, so the
+    /// others can be removed. Safe to interrupt and run again: values
+    /// already under the current key are skipped.
+    Rotate {
+        /// Rows re-encrypted per transaction.
+        #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+        batch_size: u32,
+        /// Milliseconds to wait after each batch, to spare a busy database.
+        #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=60_000))]
+        pause_ms: u64,
+    },
 }
 
 #[cfg(test)]

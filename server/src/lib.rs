@@ -14,6 +14,7 @@ pub mod audit;
 pub mod cli;
 pub mod config;
 pub mod data_dir;
+pub mod hosts;
 pub mod http;
 pub mod mailer;
 pub mod rate_limit;

@@ -10,6 +10,7 @@ use clap::Parser;
 use server::cli::{Cli, Command, VaultCommand};
 use server::config::Config;
 use server::vault::Vault;
+use server::vault::rotate::{self, RotateOptions};
 use server::{serve, telemetry};
 
 fn main() -> ExitCode {
@@ -47,6 +48,10 @@ fn main() -> ExitCode {
         match cli.command.unwrap_or(Command::Serve) {
             Command::Serve => serve::run(config).await.map_err(BoxError::from),
             Command::Migrate => migrate(&config).await.map_err(BoxError::from),
+            Command::Vault(VaultCommand::Rotate {
+                batch_size,
+                pause_ms,
+            }) => rotate(&config, batch_size, pause_ms).await,
             Command::Vault(VaultCommand::Keygen { .. }) => unreachable!("handled before start-up"),
         }
     });
@@ -74,6 +79,18 @@ fn keygen(id: Option<&str>) -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Re-encrypts every stored secret with the current key, reporting each
+/// batch on stdout so the operator sees it advance.
+#[allow(clippy::print_stdout)]
+async fn rotate(config: &Config, batch_size: u32, pause_ms: u64) -> Result<(), BoxError> {
+    let options = RotateOptions {
+        batch_size,
+        pause: std::time::Duration::from_millis(pause_ms),
+    };
+    rotate::run(config, options, |line| println!("{line}")).await?;
+    Ok(())
 }
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;

@@ -12,6 +12,8 @@ use crate::accounts::{Accounts, PasswordError, Passwords};
 use crate::api_tokens::ApiTokens;
 use crate::config::Config;
 use crate::db::{Database, DbError};
+use crate::hosts::Hosts;
+use crate::hosts::check::{Checker, ProviderUrls};
 use crate::http::{self, AppState};
 use crate::mailer::{MailError, Mailbox, Mailer, Smtp};
 use crate::rate_limit::RateLimiter;
@@ -46,6 +48,8 @@ pub enum ServeError {
     Mail(#[from] MailError),
     #[error("cannot set up password hashing")]
     Passwords(#[from] PasswordError),
+    #[error("cannot set up the HTTP client for outside APIs")]
+    HttpClient(#[source] reqwest::Error),
 }
 
 /// How often expired sessions are deleted.
@@ -94,15 +98,26 @@ pub fn app_state(config: &Config, db: Database, vault: Vault) -> Result<AppState
     );
     let workspaces = Workspaces::new(db.clone(), mailer, limits, config.public_url.clone());
     let api_tokens = ApiTokens::new(db.clone());
+    let vault = Arc::new(vault);
+    let checker = Checker::new(
+        ProviderUrls {
+            fly_api: config.fly_api_url.clone(),
+            runpod_api: config.runpod_api_url.clone(),
+        },
+        config.docker_sockets.clone(),
+    )
+    .map_err(ServeError::HttpClient)?;
+    let hosts = Hosts::new(db.clone(), vault.clone(), checker);
     Ok(AppState {
         leptos: leptos_options(config),
         sessions: DbSessionStore::new(db.clone()),
         db,
-        vault: Arc::new(vault),
+        vault,
         system,
         accounts: Arc::new(accounts),
         workspaces: Arc::new(workspaces),
         api_tokens: Arc::new(api_tokens),
+        hosts: Arc::new(hosts),
         mailbox,
         public_url: config.public_url.clone(),
         secure_cookies: config.secure_cookies,

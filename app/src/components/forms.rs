@@ -67,11 +67,11 @@ pub fn Field(
     #[prop(optional, into)] value: Option<String>,
     #[prop(default = true)] required: bool,
     /// The element id, when two forms on one page share a field name.
-    #[prop(optional)]
-    id: Option<&'static str>,
+    #[prop(optional, into)]
+    id: Option<String>,
     error: Signal<Option<AppError>>,
 ) -> impl IntoView {
-    let id = id.map_or_else(|| format!("field-{name}"), str::to_string);
+    let id = id.unwrap_or_else(|| format!("field-{name}"));
     let message_id = format!("{id}-message");
     let message = move || error.with(|error| field_message(error.as_ref(), name));
     let invalid = move || message().is_some().then_some("true");

@@ -55,17 +55,6 @@ pub fn DeploymentsPage() -> impl IntoView {
 }
 
 #[component]
-pub fn HostsPage() -> impl IntoView {
-    view! {
-        <NotBuiltYet
-            title="Hosts"
-            summary="Where workloads run."
-            plans="Hosts are Docker engines (local socket, TCP with TLS, or SSH), Fly.io organisations and RunPod accounts, each with credentials encrypted at rest and a connection test."
-        />
-    }
-}
-
-#[component]
 pub fn SourcesPage() -> impl IntoView {
     view! {
         <NotBuiltYet

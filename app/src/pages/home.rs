@@ -16,7 +16,7 @@ pub fn HomePage() -> impl IntoView {
         <section class="card" aria-labelledby="start-heading">
             <h2 id="start-heading">"Getting started"</h2>
             <p>
-                "This installation has no hosts, sources or services yet, and the screens to add them are still being built. "
+                "Hosts can be registered and tested now; the screens for sources, services and deployments are still being built. "
                 "Each section in the navigation says what it will hold and whether it is available."
             </p>
             <ol class="steps">

@@ -5,5 +5,6 @@ pub mod account;
 pub mod auth;
 pub mod domain;
 pub mod home;
+pub mod hosts;
 pub mod not_found;
 pub mod workspace;

@@ -43,6 +43,14 @@ pub struct Config {
     pub smtp_url: Option<Secret<String>>,
     /// The sender of Caveman's mail, like `Caveman <caveman@example.com>`.
     pub mail_from: String,
+    /// Unix sockets of local Docker engines that workspace admins may
+    /// register as hosts. Access to a Docker socket is root on that
+    /// machine, so only sockets the operator lists are allowed.
+    pub docker_sockets: Vec<PathBuf>,
+    /// The Fly.io Machines API (a fake one in tests).
+    pub fly_api_url: Url,
+    /// The RunPod REST API v2 (a fake one in tests).
+    pub runpod_api_url: Url,
 }
 
 /// A database location, by engine.
@@ -143,8 +151,14 @@ const SITE_ROOT: Setting = setting("site_root", "CAVEMAN_SITE_ROOT");
 const VAULT_KEYS: Setting = setting("vault_keys", "CAVEMAN_VAULT_KEYS");
 const SMTP_URL: Setting = setting("smtp_url", "CAVEMAN_SMTP_URL");
 const MAIL_FROM: Setting = setting("mail_from", "CAVEMAN_MAIL_FROM");
+const DOCKER_SOCKETS: Setting = setting("docker_sockets", "CAVEMAN_DOCKER_SOCKETS");
+const FLY_API_URL: Setting = setting("fly_api_url", "CAVEMAN_FLY_API_URL");
+const RUNPOD_API_URL: Setting = setting("runpod_api_url", "CAVEMAN_RUNPOD_API_URL");
 
-const ALL: [&Setting; 11] = [
+/// The local Docker socket allowed when the operator names none.
+pub const DEFAULT_DOCKER_SOCKET: &str = "/var/run/docker.sock";
+
+const ALL: [&Setting; 14] = [
     &BIND,
     &DATABASE_URL,
     &DATA_DIR,
@@ -156,6 +170,9 @@ const ALL: [&Setting; 11] = [
     &VAULT_KEYS,
     &SMTP_URL,
     &MAIL_FROM,
+    &DOCKER_SOCKETS,
+    &FLY_API_URL,
+    &RUNPOD_API_URL,
 ];
 
 /// The name of the file read from the working directory when no
@@ -305,6 +322,20 @@ impl Config {
             return Err(Sources::invalid(&MAIL_FROM, &mail_from, error.to_string()));
         }
 
+        let docker_sockets = match sources.get(&DOCKER_SOCKETS) {
+            Some(value) => parse_sockets(&value)
+                .map_err(|reason| Sources::invalid(&DOCKER_SOCKETS, &value, reason))?,
+            None => vec![PathBuf::from(DEFAULT_DOCKER_SOCKET)],
+        };
+        let api_url = |setting: &Setting, default: &str| match sources.get(setting) {
+            Some(value) => {
+                parse_api_url(&value).map_err(|reason| Sources::invalid(setting, &value, reason))
+            }
+            None => Ok(Url::parse(default).unwrap_or_else(|_| unreachable!("valid default URL"))),
+        };
+        let fly_api_url = api_url(&FLY_API_URL, "https://api.machines.dev/v1")?;
+        let runpod_api_url = api_url(&RUNPOD_API_URL, "https://api.runpod.io/v2")?;
+
         Ok(Config {
             bind,
             database,
@@ -317,6 +348,9 @@ impl Config {
             vault_keys,
             smtp_url,
             mail_from,
+            docker_sockets,
+            fly_api_url,
+            runpod_api_url,
         })
     }
 }
@@ -400,6 +434,35 @@ fn parse_database_url(value: &str) -> Result<DatabaseUrl, String> {
         return Ok(DatabaseUrl::Postgres(value.to_string()));
     }
     Err("expected a sqlite:// or postgres:// URL".into())
+}
+
+/// Comma-separated absolute socket paths, or `none` to allow no local
+/// Docker engine.
+fn parse_sockets(value: &str) -> Result<Vec<PathBuf>, String> {
+    if value.trim() == "none" {
+        return Ok(Vec::new());
+    }
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|path| !path.is_empty())
+        .map(|path| {
+            if path.starts_with('/') {
+                Ok(PathBuf::from(path))
+            } else {
+                Err(format!("{path:?} is not an absolute path (or use `none`)"))
+            }
+        })
+        .collect()
+}
+
+/// An outside API's base URL: http(s), with a host.
+fn parse_api_url(value: &str) -> Result<Url, String> {
+    let url = Url::parse(value).map_err(|error| format!("not a valid URL: {error}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
+        return Err("expected an http:// or https:// URL with a host".into());
+    }
+    Ok(url)
 }
 
 fn parse_smtp_url(value: &str) -> Result<(), String> {

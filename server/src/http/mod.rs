@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use app::accounts::AccountsService;
 use app::api_tokens::ApiTokensService;
+use app::hosts::HostsService;
 use app::system::SystemService;
 use app::workspaces::WorkspacesService;
 use axum::Router;
@@ -59,6 +60,7 @@ pub struct AppState {
     pub accounts: Arc<dyn AccountsService>,
     pub workspaces: Arc<dyn WorkspacesService>,
     pub api_tokens: Arc<dyn ApiTokensService>,
+    pub hosts: Arc<dyn HostsService>,
     pub sessions: DbSessionStore,
     /// Set when mail is kept locally instead of sent (no SMTP configured).
     pub mailbox: Option<Mailbox>,
@@ -90,17 +92,19 @@ pub fn router(state: AppState) -> Router {
 
     // Server functions and server-rendered pages reach the domain through
     // these context values; each is a trait object defined in `app`.
-    let (system, accounts, workspaces, api_tokens) = (
+    let (system, accounts, workspaces, api_tokens, hosts) = (
         state.system.clone(),
         state.accounts.clone(),
         state.workspaces.clone(),
         state.api_tokens.clone(),
+        state.hosts.clone(),
     );
     let domain_context = move || {
         provide_context(system.clone());
         provide_context(accounts.clone());
         provide_context(workspaces.clone());
         provide_context(api_tokens.clone());
+        provide_context(hosts.clone());
     };
     let sessions = SessionManagerLayer::new(state.sessions.clone())
         .with_name(SESSION_COOKIE)

@@ -8,12 +8,12 @@
 //! bound as associated data: a ciphertext copied into another row or column
 //! fails to decrypt instead of leaking into the wrong place.
 //!
-//! Keys come from `CAVEMAN_VAULT_KEYS` or a generated key file (`keys`).
-//! Nothing is encrypted with it yet: rotation (`caveman vault rotate`)
-//! arrives with the first encrypted column, in the accounts issue.
+//! Keys come from `CAVEMAN_VAULT_KEYS` or a generated key file (`keys`);
+//! `rotate` re-encrypts stored values with the current key.
 
 pub mod keys;
 pub mod registry;
+pub mod rotate;
 mod secret;
 
 use std::fmt;

@@ -8,7 +8,9 @@
 
 use std::collections::BTreeSet;
 
+use app::hosts::HostKind;
 use server::db::Database;
+use server::hosts::store::{self as host_store, Endpoint};
 use server::workspaces::store as workspace_store;
 
 use crate::support::{Browser, Engine, PASSWORD, TestApp};
@@ -71,6 +73,10 @@ struct Case {
     invitation_token: String,
     target_session: String,
     target_token: i64,
+    /// A Docker host (local socket) and a RunPod host of the shared
+    /// workspace.
+    docker_host: i64,
+    runpod_host: i64,
     unique: String,
 }
 
@@ -290,6 +296,68 @@ fn matrix() -> Vec<Row> {
             [SignIn, Ok, Ok, Ok, Ok],
         ),
         ("api_tokens", |_| args(&[]), [SignIn, Ok, Ok, Ok, Ok]),
+        // Hosts: members see and test them; admins and owners change them;
+        // other workspaces cannot see them at all.
+        ("hosts", |_| args(&[]), [SignIn, Ok, Ok, Ok, Ok]),
+        (
+            "host",
+            |c| args(&[("id", &c.docker_host.to_string())]),
+            [SignIn, Ok, Ok, Ok, NotFound],
+        ),
+        (
+            "add_host",
+            |c| {
+                args(&[
+                    ("workspace_id", &c.workspace_id.to_string()),
+                    ("kind", "docker"),
+                    ("name", &format!("host-{}", c.unique)),
+                    ("socket_path", "/var/run/docker.sock"),
+                ])
+            },
+            [SignIn, Forbidden, Ok, Ok, NotFound],
+        ),
+        (
+            "update_host",
+            |c| {
+                args(&[
+                    ("workspace_id", &c.workspace_id.to_string()),
+                    ("id", &c.docker_host.to_string()),
+                    ("name", "Renamed host"),
+                ])
+            },
+            [SignIn, Forbidden, Ok, Ok, NotFound],
+        ),
+        (
+            "replace_host_credentials",
+            |c| {
+                args(&[
+                    ("workspace_id", &c.workspace_id.to_string()),
+                    ("id", &c.runpod_host.to_string()),
+                    ("secret", "rpa_replacement"),
+                ])
+            },
+            [SignIn, Forbidden, Ok, Ok, NotFound],
+        ),
+        (
+            "test_host",
+            |c| {
+                args(&[
+                    ("workspace_id", &c.workspace_id.to_string()),
+                    ("id", &c.docker_host.to_string()),
+                ])
+            },
+            [SignIn, Ok, Ok, Ok, NotFound],
+        ),
+        (
+            "delete_host",
+            |c| {
+                args(&[
+                    ("workspace_id", &c.workspace_id.to_string()),
+                    ("id", &c.docker_host.to_string()),
+                ])
+            },
+            [SignIn, Forbidden, Ok, Ok, NotFound],
+        ),
         // Someone else's token is never visible, whatever the role.
         (
             "revoke_api_token",
@@ -307,6 +375,7 @@ const PAGES: &[&str] = &[
     "/dashboards",
     "/deployments",
     "/hosts",
+    "/hosts/:id",
     "/probes",
     "/services",
     "/sources",
@@ -341,6 +410,27 @@ async fn execute(db: &Database, sql: &str, binds: &[i64]) {
             query.execute(pool).await.unwrap();
         }
     }
+}
+
+/// A host of `workspace_id` without credentials.
+async fn host(app: &TestApp, workspace_id: i64, owner: i64, kind: HostKind, name: &str) -> i64 {
+    let endpoint = Endpoint {
+        socket_path: (kind == HostKind::Docker).then(|| "/var/run/docker.sock".to_string()),
+        org_slug: None,
+    };
+    let insert = host_store::Insert {
+        workspace_id,
+        name,
+        kind,
+        endpoint: &endpoint,
+        description: "",
+        labels: &[],
+        created_by: owner,
+    };
+    host_store::insert(&app.db, insert, |_| None)
+        .await
+        .unwrap()
+        .unwrap()
 }
 
 /// A shared workspace with the owner, an admin, a member and a target
@@ -440,6 +530,8 @@ async fn every_endpoint_allows_exactly_whom_the_matrix_says() {
             let (workspace_id, invitation_id, invitation_token) =
                 shared_workspace(&app, &ids, &unique).await;
             let case = Case {
+                docker_host: host(&app, workspace_id, ids.owner, HostKind::Docker, "Docker").await,
+                runpod_host: host(&app, workspace_id, ids.owner, HostKind::Runpod, "RunPod").await,
                 workspace_id,
                 target_id: ids.target,
                 invitation_id,
@@ -524,7 +616,7 @@ async fn every_page_route_is_listed_and_renders_no_workspace_data_for_anonymous_
     assert_eq!(routes, listed, "every page route needs an entry in PAGES");
 
     for path in PAGES {
-        let response = app.get(path).await;
+        let response = app.get(&path.replace(":id", "1")).await;
         assert_eq!(response.status(), 200, "{path}");
         let html = response.text().await.unwrap();
         assert!(!html.contains("Secret plans"), "{path}");

@@ -2,7 +2,8 @@
 
 use std::process::Command;
 
-fn caveman() -> Command {
+/// The `caveman` binary with none of the test runner's settings.
+pub fn caveman() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_caveman"));
     // Start from a clean slate: no settings leak in from the test runner.
     for (name, _) in std::env::vars() {

@@ -54,6 +54,9 @@ impl TestApp {
 
     /// Starts the application with extra settings (`caveman.toml` keys).
     pub async fn spawn_with(engine: Engine, extra: &[(&str, &str)]) -> TestApp {
+        // reqwest is built with rustls but no crypto provider; the server
+        // installs ring when it starts, and the test clients need it first.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let data_dir = tempfile::tempdir().unwrap();
         let postgres = match engine {
             Engine::Sqlite => None,
