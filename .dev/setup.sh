@@ -11,8 +11,9 @@ as_root() {
 
 # Debian packages: lld links WebAssembly; chromium and its driver run the
 # browser tests; postgresql is the second database engine under test;
-# aiosmtpd is the real SMTP server the mail tests deliver to.
-packages=(lld-19 chromium chromium-driver postgresql python3-aiosmtpd)
+# aiosmtpd is the real SMTP server the mail tests deliver to; sshd (with
+# ssh-keygen) is the real SSH server Docker hosts are reached through.
+packages=(lld-19 chromium chromium-driver postgresql python3-aiosmtpd openssh-server openssh-client)
 if [ "$CAVEMAN_TOOLCHAIN" = debian ]; then
     packages+=(rustc-web cargo-web rust-web-src rust-web-clippy rustfmt-web)
 fi

@@ -5,11 +5,17 @@
 //! The tests expect a built server and front end; `bash .dev/test.sh` builds
 //! both before running them. `CAVEMAN_BIN` and `CAVEMAN_SITE_ROOT` point at
 //! other builds, `CHROMEDRIVER` and `CHROMIUM` at other browser binaries.
+//!
+//! `sshd` is a real SSH server for the Docker-over-SSH tests, shared with
+//! the server's integration tests.
+
+pub mod sshd;
 
 use std::future::Future;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::Stdio;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -268,11 +274,37 @@ pub struct Browser {
     profile: tempfile::TempDir,
 }
 
+/// Browsers open at once across the tests of one binary. On a 2-core
+/// machine, nine Chromiums hydrating the debug WebAssembly together took
+/// a page past [`UI_TIMEOUT`] (seen once); three keep every test moving.
+/// Only one test opens two browsers, so waiting for a slot cannot
+/// deadlock.
+const MAX_OPEN_BROWSERS: usize = 3;
+static OPEN_BROWSERS: AtomicUsize = AtomicUsize::new(0);
+
+/// Waits for a free browser slot and takes it; [`Browser`]'s drop gives
+/// it back.
+async fn take_browser_slot() {
+    loop {
+        let open = OPEN_BROWSERS.load(Ordering::SeqCst);
+        if open < MAX_OPEN_BROWSERS
+            && OPEN_BROWSERS
+                .compare_exchange(open, open + 1, Ordering::SeqCst, Ordering::SeqCst)
+                .is_ok()
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 impl Browser {
-    /// Starts chromedriver on a free port and opens a session. The port is
-    /// free when picked but may be taken before chromedriver binds it (many
-    /// tests start servers at once); such a start is retried on a new port.
+    /// Starts chromedriver on a free port and opens a session, once fewer
+    /// than [`MAX_OPEN_BROWSERS`] are open. The port is free when picked
+    /// but may be taken before chromedriver binds it (many tests start
+    /// servers at once); such a start is retried on a new port.
     pub async fn start() -> Browser {
+        take_browser_slot().await;
         let mut last_error = String::new();
         for _ in 0..3 {
             match Self::launch().await {
@@ -280,6 +312,7 @@ impl Browser {
                 Err(error) => last_error = error,
             }
         }
+        OPEN_BROWSERS.fetch_sub(1, Ordering::SeqCst);
         panic!("open a WebDriver session: {last_error}");
     }
 
@@ -421,6 +454,7 @@ impl Browser {
 impl Drop for Browser {
     fn drop(&mut self) {
         kill_process_group(&self.driver);
+        OPEN_BROWSERS.fetch_sub(1, Ordering::SeqCst);
     }
 }
 

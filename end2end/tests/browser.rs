@@ -332,7 +332,58 @@ async fn a_docker_host_is_added_and_tested_through_the_pages() {
 
     owner.open_hydrated(&server.url("/hosts")).await;
     owner
-        .wait_for_text("[data-testid=host-row][data-name='This machine']", "reachable")
+        .wait_for_text(
+            "[data-testid=host-row][data-name='This machine']",
+            "reachable",
+        )
+        .await;
+    owner.close().await;
+}
+
+/// An admin adds a Docker engine over SSH in the browser: the page shows
+/// the fingerprint of the key the real sshd presents, the admin confirms
+/// it, pastes a private key, and the test reaches the engine through it.
+#[tokio::test]
+async fn a_docker_host_over_ssh_is_pinned_added_and_tested_through_the_pages() {
+    let sshd = end2end::sshd::Sshd::start().await;
+    let server = Server::start().await;
+    server
+        .create_account("olga@example.com", "Olga", PASSWORD)
+        .await;
+    let owner = Browser::start().await;
+    owner.sign_in(&server, "olga@example.com", PASSWORD).await;
+
+    owner.open_hydrated(&server.url("/hosts")).await;
+    owner
+        .fill("#docker-ssh-scan-address", &sshd.address())
+        .await;
+    owner.click("[data-testid=scan-host-key]").await;
+    owner
+        .wait_for_text(
+            "[data-testid=scanned-fingerprint]",
+            &sshd.host_fingerprint(),
+        )
+        .await;
+    owner.click("[data-testid=confirm-fingerprint]").await;
+    owner.fill("#docker-ssh-name", "Remote engine").await;
+    owner.fill("#docker-ssh-user", &end2end::sshd::user()).await;
+    owner
+        .fill("#docker-ssh-private-key", &sshd.client_key())
+        .await;
+    owner.click("[data-testid=add-docker-ssh]").await;
+
+    owner
+        .wait_for_text("[data-testid=host-name]", "Remote engine")
+        .await;
+    owner
+        .wait_for_text("[data-testid=pinned-fingerprint]", &sshd.host_fingerprint())
+        .await;
+    owner.click("[data-testid=test-host]").await;
+    owner
+        .wait_for_text("[data-testid=host-status]", "reachable")
+        .await;
+    owner
+        .wait_for_text("[data-testid=facts]", "running of")
         .await;
     owner.close().await;
 }

@@ -34,6 +34,7 @@ pub enum Action {
     HostCreated,
     HostChanged,
     HostCredentialsReplaced,
+    HostKeyPinned,
     HostDeleted,
     VaultRotated,
 }
@@ -65,6 +66,7 @@ impl Action {
             Action::HostCreated => "host_created",
             Action::HostChanged => "host_changed",
             Action::HostCredentialsReplaced => "host_credentials_replaced",
+            Action::HostKeyPinned => "host_key_pinned",
             Action::HostDeleted => "host_deleted",
             Action::VaultRotated => "vault_rotated",
         }

@@ -97,6 +97,45 @@ pub fn Field(
     }
 }
 
+/// A labelled multi-line input (for pasted keys and certificates) whose
+/// validation message appears under it.
+#[component]
+pub fn TextArea(
+    name: &'static str,
+    label: &'static str,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(default = true)] required: bool,
+    #[prop(default = 6)] rows: u32,
+    #[prop(optional, into)] id: Option<String>,
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let id = id.unwrap_or_else(|| format!("field-{name}"));
+    let message_id = format!("{id}-message");
+    let message = move || error.with(|error| field_message(error.as_ref(), name));
+    let invalid = move || message().is_some().then_some("true");
+
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            <textarea
+                id=id
+                name=name
+                rows=rows
+                required=required
+                spellcheck="false"
+                autocomplete="off"
+                class="mono"
+                aria-invalid=invalid
+                aria-describedby=message_id.clone()
+            ></textarea>
+            {hint.map(|hint| view! { <p class="field-hint">{hint}</p> })}
+            <p class="field-error" id=message_id data-testid=format!("error-{name}")>
+                {message}
+            </p>
+        </div>
+    }
+}
+
 /// Errors of the last submission that belong to none of `fields`.
 #[component]
 pub fn FormError(

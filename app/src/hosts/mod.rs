@@ -44,13 +44,75 @@ impl HostKind {
             HostKind::Runpod => "RunPod account",
         }
     }
+}
 
-    /// What the kind's credential is called in forms, when it has one.
-    pub fn secret_label(self) -> Option<&'static str> {
+/// How Caveman reaches a Docker engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DockerTransport {
+    /// A unix socket on the machine Caveman runs on.
+    Unix,
+    /// TCP with mutual TLS (`dockerd --tlsverify`).
+    Tls,
+    /// SSH, forwarded to the engine's socket on the remote machine.
+    Ssh,
+}
+
+impl DockerTransport {
+    pub const ALL: [DockerTransport; 3] = [
+        DockerTransport::Unix,
+        DockerTransport::Tls,
+        DockerTransport::Ssh,
+    ];
+
+    pub fn as_str(self) -> &'static str {
         match self {
-            HostKind::Docker => None,
-            HostKind::Fly => Some("API token"),
-            HostKind::Runpod => Some("API key"),
+            DockerTransport::Unix => "unix",
+            DockerTransport::Tls => "tls",
+            DockerTransport::Ssh => "ssh",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<DockerTransport> {
+        DockerTransport::ALL
+            .into_iter()
+            .find(|transport| transport.as_str() == value)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            DockerTransport::Unix => "Docker engine on this machine",
+            DockerTransport::Tls => "Docker engine over TLS",
+            DockerTransport::Ssh => "Docker engine over SSH",
+        }
+    }
+}
+
+/// What a host's stored credential is, which decides the form that
+/// replaces it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CredentialKind {
+    /// A local socket needs none.
+    None,
+    /// Fly.io's API token.
+    ApiToken,
+    /// RunPod's API key.
+    ApiKey,
+    /// An SSH private key.
+    SshKey,
+    /// A CA certificate, client certificate and client key.
+    TlsFiles,
+}
+
+impl CredentialKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            CredentialKind::None => "no credential",
+            CredentialKind::ApiToken => "API token",
+            CredentialKind::ApiKey => "API key",
+            CredentialKind::SshKey => "SSH private key",
+            CredentialKind::TlsFiles => "TLS CA, certificate and key",
         }
     }
 }
@@ -92,7 +154,9 @@ pub struct HostSummary {
     pub workspace_id: i64,
     pub name: String,
     pub kind: HostKind,
-    /// Where it is, in words: a socket path, an organisation slug.
+    /// How a Docker engine is reached; `None` for the other kinds.
+    pub transport: Option<DockerTransport>,
+    /// Where it is, in words: a socket path, an address, an organisation.
     pub target: String,
     pub labels: Vec<String>,
     pub status: HostStatus,
@@ -106,8 +170,14 @@ pub struct HostSummary {
 pub struct HostDetail {
     pub summary: HostSummary,
     pub description: String,
-    /// Whether credentials are stored; their value never leaves the server.
+    /// What the credential is and whether one is stored; its value never
+    /// leaves the server.
+    pub credential_kind: CredentialKind,
     pub has_credentials: bool,
+    /// `host:port`, for Docker engines over TLS or SSH.
+    pub address: Option<String>,
+    /// The pinned SSH host key's fingerprint (`SHA256:…`), for SSH hosts.
+    pub host_key_fingerprint: Option<String>,
     pub created_by: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
@@ -164,9 +234,45 @@ pub struct NewHost {
 /// Where a new host is and its credential, by kind.
 #[derive(Clone, PartialEq, Eq)]
 pub enum NewTarget {
-    Docker { socket_path: String },
-    Fly { org_slug: String, api_token: String },
-    Runpod { api_key: String },
+    Docker {
+        socket_path: String,
+    },
+    DockerTls {
+        /// `host:port`.
+        address: String,
+        tls: TlsFiles,
+    },
+    DockerSsh {
+        /// `host:port`.
+        address: String,
+        user: String,
+        remote_socket: String,
+        private_key: String,
+        /// The fingerprint the operator confirmed; the server pins the key
+        /// only if the host still presents that one.
+        host_key_fingerprint: String,
+    },
+    Fly {
+        org_slug: String,
+        api_token: String,
+    },
+    Runpod {
+        api_key: String,
+    },
+}
+
+/// The PEM texts of a mutual-TLS Docker host, as pasted.
+#[derive(Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    pub ca: String,
+    pub cert: String,
+    pub key: String,
+}
+
+impl std::fmt::Debug for TlsFiles {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TlsFiles([redacted])")
+    }
 }
 
 impl std::fmt::Debug for NewTarget {
@@ -174,6 +280,13 @@ impl std::fmt::Debug for NewTarget {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             NewTarget::Docker { socket_path } => write!(f, "Docker({socket_path})"),
+            NewTarget::DockerTls { address, .. } => write!(f, "DockerTls({address}, [redacted])"),
+            NewTarget::DockerSsh {
+                address,
+                user,
+                remote_socket,
+                ..
+            } => write!(f, "DockerSsh({user}@{address}{remote_socket}, [redacted])"),
             NewTarget::Fly { org_slug, .. } => write!(f, "Fly({org_slug}, [redacted])"),
             NewTarget::Runpod { .. } => write!(f, "Runpod([redacted])"),
         }
@@ -183,11 +296,41 @@ impl std::fmt::Debug for NewTarget {
 impl NewTarget {
     pub fn kind(&self) -> HostKind {
         match self {
-            NewTarget::Docker { .. } => HostKind::Docker,
+            NewTarget::Docker { .. }
+            | NewTarget::DockerTls { .. }
+            | NewTarget::DockerSsh { .. } => HostKind::Docker,
             NewTarget::Fly { .. } => HostKind::Fly,
             NewTarget::Runpod { .. } => HostKind::Runpod,
         }
     }
+}
+
+/// A replacement credential, as sent; which fields count depends on the
+/// host, which only the server knows.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct NewCredentials {
+    /// An API token or key.
+    pub secret: Option<String>,
+    pub private_key: Option<String>,
+    pub tls: Option<TlsFiles>,
+}
+
+impl std::fmt::Debug for NewCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NewCredentials([redacted])")
+    }
+}
+
+/// The key an SSH server presents, for the operator to compare with
+/// `ssh-keygen -lf` on that machine before it is pinned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScannedHostKey {
+    /// The address scanned, as `host:port`.
+    pub address: String,
+    /// `SHA256:…`.
+    pub fingerprint: String,
+    /// Like `ssh-ed25519`.
+    pub algorithm: String,
 }
 
 /// Changes to a host's non-secret settings.
@@ -219,9 +362,21 @@ pub trait HostsService: Send + Sync + 'static {
         &self,
         scope: &Scope,
         id: i64,
-        secret: String,
+        credentials: NewCredentials,
         client: &Client,
     ) -> Result<(), AppError>;
+    /// Connects to an SSH server only to read its host key.
+    async fn scan_host_key(&self, scope: &Scope, address: &str)
+    -> Result<ScannedHostKey, AppError>;
+    /// Pins the key an SSH host presents now, if it is the one with the
+    /// fingerprint the operator confirmed; the caller checked sudo mode.
+    async fn pin_host_key(
+        &self,
+        scope: &Scope,
+        id: i64,
+        fingerprint: &str,
+        client: &Client,
+    ) -> Result<HostDetail, AppError>;
     /// Runs a connection test now and stores its outcome.
     async fn test(&self, scope: &Scope, id: i64) -> Result<HostDetail, AppError>;
     async fn delete(&self, scope: &Scope, id: i64, client: &Client) -> Result<(), AppError>;

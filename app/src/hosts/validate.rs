@@ -1,7 +1,7 @@
 //! The rules for host forms, shared by the browser and the server (which
 //! enforces them). Each message names what to change.
 
-use super::{HostChanges, NewHost, NewTarget};
+use super::{DockerTransport, HostChanges, NewHost, NewTarget, TlsFiles};
 use crate::AppError;
 use crate::accounts::validate;
 
@@ -14,6 +14,14 @@ pub const LABEL_VALUE_MAX_CHARS: usize = 128;
 pub const SECRET_MAX_CHARS: usize = 4096;
 /// Unix socket paths are limited to 108 bytes by the kernel.
 pub const SOCKET_PATH_MAX_BYTES: usize = 107;
+/// Longest PEM text accepted (a 4096-bit RSA key is about 3.3 KiB; a CA
+/// bundle of a few certificates fits easily).
+pub const PEM_MAX_BYTES: usize = 32 * 1024;
+pub const HOST_NAME_MAX_BYTES: usize = 253;
+pub const DEFAULT_SSH_PORT: u16 = 22;
+/// The port `dockerd --tlsverify` listens on by convention.
+pub const DEFAULT_DOCKER_TLS_PORT: u16 = 2376;
+pub const DEFAULT_REMOTE_SOCKET: &str = "/var/run/docker.sock";
 
 /// Labels typed as `key=value` or `key`, separated by commas, spaces or
 /// new lines: keys of lower-case letters, digits and `.-_/`, values of
@@ -116,6 +124,125 @@ pub fn socket_path(field: &str, value: &str) -> Result<String, AppError> {
     Ok(value.to_string())
 }
 
+/// A PEM text as pasted (a key or certificates): trimmed, bounded, with
+/// its armour. The server parses it.
+pub fn pem(field: &str, what: &str, value: &str) -> Result<String, AppError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(AppError::invalid(field, format!("Paste the {what}.")));
+    }
+    if value.len() > PEM_MAX_BYTES {
+        return Err(AppError::invalid(
+            field,
+            format!("The {what} has at most {} KiB.", PEM_MAX_BYTES / 1024),
+        ));
+    }
+    if !value.contains("-----BEGIN ") || !value.contains("-----END ") {
+        return Err(AppError::invalid(
+            field,
+            format!("Paste the whole {what}, including its -----BEGIN and -----END lines."),
+        ));
+    }
+    Ok(format!("{value}\n"))
+}
+
+/// A network address `host[:port]` (IPv6 in brackets), as `host:port`.
+/// Scheme prefixes people copy from docker contexts are dropped.
+pub fn address(field: &str, value: &str, default_port: u16) -> Result<String, AppError> {
+    let value = value.trim();
+    let value = ["ssh://", "tcp://", "https://"]
+        .iter()
+        .find_map(|scheme| value.strip_prefix(scheme))
+        .unwrap_or(value)
+        .trim_end_matches('/');
+    let invalid = || {
+        AppError::invalid(
+            field,
+            format!("Enter a host name or IP address, with :port if it is not {default_port}."),
+        )
+    };
+    if value.contains('@') {
+        return Err(AppError::invalid(
+            field,
+            "Enter the user in its own field, and only the host here.",
+        ));
+    }
+    let (host, port) = if let Some(rest) = value.strip_prefix('[') {
+        let (host, after) = rest.split_once(']').ok_or_else(invalid)?;
+        if host.parse::<std::net::Ipv6Addr>().is_err() {
+            return Err(invalid());
+        }
+        let port = match after.strip_prefix(':') {
+            Some(port) => Some(port),
+            None if after.is_empty() => None,
+            None => return Err(invalid()),
+        };
+        (format!("[{host}]"), port)
+    } else {
+        let (host, port) = match value.rsplit_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (value, None),
+        };
+        let host_ok = !host.is_empty()
+            && host.len() <= HOST_NAME_MAX_BYTES
+            && host
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-'))
+            && !host.starts_with(['-', '.']);
+        if !host_ok {
+            return Err(invalid());
+        }
+        (host.to_ascii_lowercase(), port)
+    };
+    let port = match port {
+        None => default_port,
+        Some(port) => port
+            .parse::<u16>()
+            .ok()
+            .filter(|port| *port > 0)
+            .ok_or_else(|| AppError::invalid(field, "A port is a number from 1 to 65535."))?,
+    };
+    Ok(format!("{host}:{port}"))
+}
+
+/// A user name on a remote machine.
+pub fn ssh_user(field: &str, value: &str) -> Result<String, AppError> {
+    let value = value.trim();
+    let ok = !value.is_empty()
+        && value.len() <= 64
+        && !value.starts_with('-')
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'));
+    if ok {
+        Ok(value.to_string())
+    } else {
+        Err(AppError::invalid(
+            field,
+            "Enter the user Caveman signs in as, like deploy (letters, digits, '.', '-', '_').",
+        ))
+    }
+}
+
+/// An SSH host key fingerprint as `ssh-keygen -lf` prints it.
+pub fn fingerprint(field: &str, value: &str) -> Result<String, AppError> {
+    let value = value.trim();
+    let ok = value.strip_prefix("SHA256:").is_some_and(|digest| {
+        digest.len() == 43
+            && digest
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/'))
+    });
+    if ok {
+        Ok(value.to_string())
+    } else {
+        Err(AppError::invalid(
+            field,
+            "Fetch the host's key and confirm its fingerprint first.",
+        ))
+    }
+}
+
 /// A Fly.io organisation slug: lower-case letters, digits and hyphens.
 pub fn org_slug(field: &str, value: &str) -> Result<String, AppError> {
     let value = value.trim();
@@ -138,20 +265,71 @@ pub fn org_slug(field: &str, value: &str) -> Result<String, AppError> {
 #[derive(Debug, Clone, Default)]
 pub struct HostForm<'a> {
     pub kind: &'a str,
+    /// For Docker: `unix` (the default), `tls` or `ssh`.
+    pub transport: &'a str,
     pub name: &'a str,
     pub description: &'a str,
     pub labels: &'a str,
+    /// The local socket, or for SSH the socket on the remote machine.
     pub socket_path: &'a str,
+    pub address: &'a str,
+    pub user: &'a str,
+    pub private_key: &'a str,
+    pub host_key_fingerprint: &'a str,
+    pub tls_ca: &'a str,
+    pub tls_cert: &'a str,
+    pub tls_key: &'a str,
     pub org_slug: &'a str,
     pub secret: &'a str,
+}
+
+fn docker_target(form: &HostForm<'_>) -> Result<NewTarget, AppError> {
+    let transport = if form.transport.is_empty() {
+        Some(DockerTransport::Unix)
+    } else {
+        DockerTransport::parse(form.transport)
+    };
+    Ok(match transport {
+        Some(DockerTransport::Unix) => NewTarget::Docker {
+            socket_path: socket_path("socket_path", form.socket_path)?,
+        },
+        Some(DockerTransport::Tls) => NewTarget::DockerTls {
+            address: address("address", form.address, DEFAULT_DOCKER_TLS_PORT)?,
+            tls: tls_files(form.tls_ca, form.tls_cert, form.tls_key)?,
+        },
+        Some(DockerTransport::Ssh) => NewTarget::DockerSsh {
+            address: address("address", form.address, DEFAULT_SSH_PORT)?,
+            user: ssh_user("user", form.user)?,
+            remote_socket: if form.socket_path.trim().is_empty() {
+                DEFAULT_REMOTE_SOCKET.to_string()
+            } else {
+                socket_path("socket_path", form.socket_path)?
+            },
+            private_key: pem("private_key", "private key", form.private_key)?,
+            host_key_fingerprint: fingerprint("host_key_fingerprint", form.host_key_fingerprint)?,
+        },
+        None => {
+            return Err(AppError::invalid(
+                "transport",
+                "Choose how Caveman reaches the engine.",
+            ));
+        }
+    })
+}
+
+/// The three PEM texts of a mutual-TLS host.
+pub fn tls_files(ca: &str, cert: &str, key: &str) -> Result<TlsFiles, AppError> {
+    Ok(TlsFiles {
+        ca: pem("tls_ca", "CA certificate", ca)?,
+        cert: pem("tls_cert", "client certificate", cert)?,
+        key: pem("tls_key", "client key", key)?,
+    })
 }
 
 /// Checks the add-host form, field by field.
 pub fn new_host(form: &HostForm<'_>) -> Result<NewHost, AppError> {
     let target = match super::HostKind::parse(form.kind) {
-        Some(super::HostKind::Docker) => NewTarget::Docker {
-            socket_path: socket_path("socket_path", form.socket_path)?,
-        },
+        Some(super::HostKind::Docker) => docker_target(form)?,
         Some(super::HostKind::Fly) => NewTarget::Fly {
             org_slug: org_slug("org_slug", form.org_slug)?,
             api_token: secret("secret", "API token", form.secret)?,
@@ -206,7 +384,10 @@ mod tests {
     #[test]
     fn secrets_are_trimmed_and_bounded() {
         assert_eq!(secret("secret", "API key", "  abc \n").unwrap(), "abc");
-        assert_eq!(secret("secret", "API token", "FlyV1 fm2_a,fm2_b").unwrap(), "fm2_a,fm2_b");
+        assert_eq!(
+            secret("secret", "API token", "FlyV1 fm2_a,fm2_b").unwrap(),
+            "fm2_a,fm2_b"
+        );
         assert!(secret("secret", "API key", "").is_err());
         assert!(secret("secret", "API key", "a b").is_err());
         assert!(secret("secret", "API key", &"x".repeat(SECRET_MAX_CHARS + 1)).is_err());
@@ -220,6 +401,79 @@ mod tests {
         );
         assert!(socket_path("p", "docker.sock").is_err());
         assert!(socket_path("p", &format!("/{}", "a".repeat(200))).is_err());
+    }
+
+    #[test]
+    fn addresses_get_a_default_port_and_lose_their_scheme() {
+        assert_eq!(
+            address("a", "Docker.example.com", 22).unwrap(),
+            "docker.example.com:22"
+        );
+        assert_eq!(
+            address("a", "ssh://10.0.0.5:2222", 22).unwrap(),
+            "10.0.0.5:2222"
+        );
+        assert_eq!(
+            address("a", "tcp://[::1]:2376", 2376).unwrap(),
+            "[::1]:2376"
+        );
+        assert_eq!(address("a", "[::1]", 22).unwrap(), "[::1]:22");
+        assert!(address("a", "root@host", 22).is_err());
+        assert!(address("a", "host:0", 22).is_err());
+        assert!(address("a", "host:99999", 22).is_err());
+        assert!(address("a", "bad host", 22).is_err());
+        assert!(address("a", "", 22).is_err());
+    }
+
+    #[test]
+    fn fingerprints_have_the_shape_ssh_keygen_prints() {
+        let good = "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s";
+        assert_eq!(fingerprint("f", good).unwrap(), good);
+        assert!(fingerprint("f", "MD5:aa:bb").is_err());
+        assert!(fingerprint("f", "").is_err());
+    }
+
+    #[test]
+    fn pem_texts_keep_their_armour_and_are_bounded() {
+        let key = "-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----";
+        assert_eq!(
+            pem("k", "private key", &format!("  {key}\n\n")).unwrap(),
+            format!("{key}\n")
+        );
+        assert!(pem("k", "private key", "abc").is_err());
+        assert!(pem("k", "private key", &"x".repeat(PEM_MAX_BYTES + 1)).is_err());
+    }
+
+    #[test]
+    fn an_ssh_host_needs_a_confirmed_fingerprint() {
+        let form = HostForm {
+            kind: "docker",
+            transport: "ssh",
+            name: "Remote",
+            address: "203.0.113.7",
+            user: "deploy",
+            private_key: "-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----",
+            ..HostForm::default()
+        };
+        let error = new_host(&form).unwrap_err();
+        assert!(
+            matches!(error, AppError::Invalid { ref field, .. } if field.as_deref() == Some("host_key_fingerprint")),
+            "{error:?}"
+        );
+        let form = HostForm {
+            host_key_fingerprint: "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s",
+            ..form
+        };
+        let NewTarget::DockerSsh {
+            address,
+            remote_socket,
+            ..
+        } = new_host(&form).unwrap().target
+        else {
+            panic!("an SSH target");
+        };
+        assert_eq!(address, "203.0.113.7:22");
+        assert_eq!(remote_socket, DEFAULT_REMOTE_SOCKET);
     }
 
     #[test]

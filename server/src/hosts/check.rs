@@ -3,16 +3,37 @@
 //! Every test runs under one deadline ([`CHECK_TIMEOUT`]) on the async
 //! runtime, so a silent host never holds a request thread.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use app::hosts::{GpuType, HostFacts, HostKind};
+use app::hosts::{DockerTransport, GpuType, HostFacts, HostKind};
 use serde::Deserialize;
 use url::Url;
 
-use super::docker;
 use super::store::Endpoint;
+use super::{docker, ssh, tls};
 use crate::vault::Secret;
+
+/// A host's opened credentials: named secrets, by kind `token` (Fly.io,
+/// RunPod), `private_key` (SSH), or `ca`, `cert` and `key` (TLS).
+#[derive(Debug, Default)]
+pub struct Credentials(pub BTreeMap<String, Secret<String>>);
+
+impl Credentials {
+    pub const TOKEN: &str = "token";
+    pub const PRIVATE_KEY: &str = "private_key";
+    pub const TLS_CA: &str = "ca";
+    pub const TLS_CERT: &str = "cert";
+    pub const TLS_KEY: &str = "key";
+
+    /// The named secret, or the error a test reports when it is missing.
+    fn get(&self, name: &str) -> Result<&Secret<String>, CheckError> {
+        self.0.get(name).ok_or_else(|| {
+            CheckError::BadCredentials("No credential is stored for this host.".into())
+        })
+    }
+}
 
 /// How long a connection test may take, end to end.
 pub const CHECK_TIMEOUT: Duration = Duration::from_secs(10);
@@ -34,6 +55,9 @@ pub enum CheckError {
     BadCredentials(String),
     #[error("{0}")]
     NotFound(String),
+    /// An SSH host presented another key than the pinned one.
+    #[error("{0}")]
+    HostKeyMismatch(String),
     #[error("{0}")]
     TooOld(String),
     /// The host answered something unexpected.
@@ -94,12 +118,13 @@ impl Checker {
         &self,
         kind: HostKind,
         endpoint: &Endpoint,
-        secret: Option<&Secret<String>>,
+        credentials: &Credentials,
     ) -> (Result<HostFacts, CheckError>, Duration) {
         let started = Instant::now();
-        let outcome = tokio::time::timeout(CHECK_TIMEOUT, self.check_inner(kind, endpoint, secret))
-            .await
-            .unwrap_or(Err(CheckError::Timeout));
+        let outcome =
+            tokio::time::timeout(CHECK_TIMEOUT, self.check_inner(kind, endpoint, credentials))
+                .await
+                .unwrap_or(Err(CheckError::Timeout));
         (outcome, started.elapsed())
     }
 
@@ -107,30 +132,65 @@ impl Checker {
         &self,
         kind: HostKind,
         endpoint: &Endpoint,
-        secret: Option<&Secret<String>>,
+        credentials: &Credentials,
     ) -> Result<HostFacts, CheckError> {
-        let missing =
-            || CheckError::BadCredentials("No credential is stored for this host.".into());
+        let text = |value: &Option<String>| value.clone().unwrap_or_default();
         match kind {
-            HostKind::Docker => {
-                let path = endpoint.socket_path.clone().unwrap_or_default();
-                // Checked again here: the allow-list may have shrunk since
-                // the host was added.
-                if !self.allows_socket(&path) {
-                    return Err(CheckError::NotAllowed(format!(
-                        "This installation does not allow the Docker socket {path}; \
-                         the operator lists allowed sockets in CAVEMAN_DOCKER_SOCKETS."
-                    )));
+            HostKind::Docker => match endpoint.transport.unwrap_or(DockerTransport::Unix) {
+                DockerTransport::Unix => {
+                    let path = text(&endpoint.socket_path);
+                    // Checked again here: the allow-list may have shrunk
+                    // since the host was added.
+                    if !self.allows_socket(&path) {
+                        return Err(CheckError::NotAllowed(format!(
+                            "This installation does not allow the Docker socket {path}; \
+                             the operator lists allowed sockets in CAVEMAN_DOCKER_SOCKETS."
+                        )));
+                    }
+                    let stream = docker::connect_unix(path.as_ref()).await?;
+                    docker::Engine::handshake(stream).await?.facts().await
                 }
-                let stream = docker::connect_unix(path.as_ref()).await?;
-                docker::Engine::handshake(stream).await?.facts().await
-            }
+                DockerTransport::Tls => {
+                    let material = tls::TlsMaterial {
+                        ca: credentials.get(Credentials::TLS_CA)?.expose(),
+                        cert: credentials.get(Credentials::TLS_CERT)?.expose(),
+                        key: credentials.get(Credentials::TLS_KEY)?.expose(),
+                    };
+                    let stream = tls::connect(&text(&endpoint.address), material).await?;
+                    docker::Engine::handshake(stream).await?.facts().await
+                }
+                DockerTransport::Ssh => {
+                    let (address, user, socket, host_key) = (
+                        text(&endpoint.address),
+                        text(&endpoint.user),
+                        text(&endpoint.socket_path),
+                        text(&endpoint.host_key),
+                    );
+                    let target = ssh::SshTarget {
+                        address: &address,
+                        user: &user,
+                        remote_socket: &socket,
+                        host_key: &host_key,
+                    };
+                    let key = credentials.get(Credentials::PRIVATE_KEY)?;
+                    let stream = ssh::connect(&target, key).await?;
+                    docker::Engine::handshake(stream).await?.facts().await
+                }
+            },
             HostKind::Fly => {
-                let org = endpoint.org_slug.clone().unwrap_or_default();
-                self.fly(&org, secret.ok_or_else(missing)?).await
+                let org = text(&endpoint.org_slug);
+                self.fly(&org, credentials.get(Credentials::TOKEN)?).await
             }
-            HostKind::Runpod => self.runpod(secret.ok_or_else(missing)?).await,
+            HostKind::Runpod => self.runpod(credentials.get(Credentials::TOKEN)?).await,
         }
+    }
+
+    /// Reads the key the SSH server at `address` presents, under the same
+    /// deadline as a test.
+    pub async fn scan_host_key(&self, address: &str) -> Result<ssh::ScannedKey, CheckError> {
+        tokio::time::timeout(CHECK_TIMEOUT, ssh::scan(address))
+            .await
+            .unwrap_or(Err(CheckError::Timeout))
     }
 
     /// Fly.io: the organisation's apps, which needs a token of that org.

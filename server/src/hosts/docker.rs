@@ -44,6 +44,9 @@ pub async fn connect_unix(path: &Path) -> Result<UnixStream, CheckError> {
 /// An HTTP/1.1 connection to an engine.
 pub struct Engine {
     sender: SendRequest<Empty<Bytes>>,
+    /// The task driving the connection; its error says why a request
+    /// failed (a request only learns that the connection ended).
+    connection: Option<tokio::task::JoinHandle<Result<(), hyper::Error>>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -62,12 +65,23 @@ impl Engine {
         let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
             .await
             .map_err(|error| CheckError::Protocol(format!("HTTP handshake failed: {error}")))?;
-        tokio::spawn(async move {
-            if let Err(error) = connection.await {
-                tracing::debug!(%error, "Docker engine connection ended");
-            }
-        });
-        Ok(Engine { sender })
+        let connection = tokio::spawn(connection);
+        Ok(Engine {
+            sender,
+            connection: Some(connection),
+        })
+    }
+
+    /// Why the connection ended under a request, from the connection's
+    /// own error when it has one.
+    async fn hung_up(&mut self, error: &hyper::Error) -> CheckError {
+        if let Some(connection) = self.connection.take()
+            && let Ok(Ok(Err(cause))) =
+                tokio::time::timeout(std::time::Duration::from_secs(1), connection).await
+        {
+            return hung_up(&cause);
+        }
+        hung_up(error)
     }
 
     /// GET `path`, returning the status and the (bounded) body.
@@ -76,15 +90,13 @@ impl Engine {
             .header(http::header::HOST, "docker")
             .body(Empty::new())
             .map_err(|error| CheckError::Protocol(error.to_string()))?;
-        self.sender
-            .ready()
-            .await
-            .map_err(|error| CheckError::Protocol(format!("the engine hung up: {error}")))?;
-        let response = self
-            .sender
-            .send_request(request)
-            .await
-            .map_err(|error| CheckError::Protocol(format!("the engine hung up: {error}")))?;
+        if let Err(error) = self.sender.ready().await {
+            return Err(self.hung_up(&error).await);
+        }
+        let response = match self.sender.send_request(request).await {
+            Ok(response) => response,
+            Err(error) => return Err(self.hung_up(&error).await),
+        };
         let status = response.status().as_u16();
         let body = Limited::new(response.into_body(), MAX_REPLY_BYTES)
             .collect()
@@ -150,6 +162,28 @@ impl Engine {
             images: info.images,
         })
     }
+}
+
+/// The connection ended under a request. Over TLS 1.3 a refused client
+/// certificate only shows here, as an alert read after the handshake.
+fn hung_up(error: &hyper::Error) -> CheckError {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(cause) = source {
+        // An I/O error hides the error it wraps from `source()`.
+        let wrapped = cause
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .map(|inner| inner as &(dyn std::error::Error + 'static));
+        if let Some(tls) = [Some(cause), wrapped]
+            .into_iter()
+            .flatten()
+            .find_map(|error| error.downcast_ref::<rustls::Error>())
+        {
+            return super::tls::describe(tls);
+        }
+        source = cause.source();
+    }
+    CheckError::Protocol(format!("the engine hung up: {error}"))
 }
 
 /// `1.41` -> (1, 41).

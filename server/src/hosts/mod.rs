@@ -1,35 +1,35 @@
-//! The hosts context: Docker engines, Fly.io organisations and RunPod
-//! accounts of a workspace, their sealed credentials and connection tests.
+//! The hosts context: Docker engines (on a local socket, over TCP with
+//! mutual TLS, or over SSH), Fly.io organisations and RunPod accounts of a
+//! workspace, their sealed credentials and connection tests.
 //!
 //! Credentials are sealed by the vault as a JSON map bound to
 //! (`hosts`, `credentials`, id) and are only ever opened here, to make an
-//! outside call; no method returns them.
-//!
-//! Known gap: Docker hosts are reached through local unix sockets only;
-//! TCP with mutual TLS and SSH are not built yet, so the add form does
-//! not offer them.
+//! outside call; no method returns them. An SSH host's key is pinned when
+//! the host is added and again only when an admin confirms a new one.
 
 pub mod check;
+pub mod credentials;
 pub mod docker;
+pub mod ssh;
 pub mod store;
+pub mod tls;
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use app::AppError;
 use app::auth::Client;
 use app::hosts::{
-    HostChanges, HostDetail, HostStatus, HostSummary, HostsService, NewHost, NewTarget,
+    HostChanges, HostDetail, HostStatus, HostSummary, HostsService, NewCredentials, NewHost,
+    NewTarget, ScannedHostKey,
 };
 use app::scope::Scope;
 use app::workspaces::roles::Action;
 use serde_json::json;
 
 use self::check::{CheckError, Checker};
-use self::store::{CheckOutcome, Endpoint, HostRow, Insert, Updated};
+use self::store::{CheckOutcome, HostRow, Insert, Updated};
 use crate::audit::{self, Event};
 use crate::db::Database;
-use crate::vault::{Location, Secret, Vault, VaultError};
 
 /// Hosts one workspace may hold, to bound what a single admin can store.
 const MAX_HOSTS: usize = 200;
@@ -37,7 +37,7 @@ const MAX_HOSTS: usize = 200;
 #[derive(Debug, Clone)]
 pub struct Hosts {
     db: Database,
-    vault: Arc<Vault>,
+    vault: Arc<crate::vault::Vault>,
     checker: Checker,
 }
 
@@ -58,37 +58,14 @@ fn name_taken(name: &str) -> AppError {
     )
 }
 
-/// The key of the one secret each kind stores in its credentials map.
-const SECRET_KEY: &str = "token";
-
-fn location(row: &str) -> Location<'_> {
-    Location {
-        table: "hosts",
-        column: "credentials",
-        row,
-    }
+/// A failed scan or pin, on the field the operator typed the address in.
+fn scan_failed(error: &CheckError) -> AppError {
+    AppError::invalid("address", describe(error))
 }
 
 impl Hosts {
-    pub fn new(db: Database, vault: Arc<Vault>, checker: Checker) -> Self {
+    pub fn new(db: Database, vault: Arc<crate::vault::Vault>, checker: Checker) -> Self {
         Hosts { db, vault, checker }
-    }
-
-    fn seal(&self, id: i64, secret: &str) -> Vec<u8> {
-        let map = BTreeMap::from([(SECRET_KEY, secret)]);
-        self.vault.encrypt_json(&map, location(&id.to_string()))
-    }
-
-    /// The host's credential, opened; `None` when it has none.
-    fn open(&self, row: &HostRow) -> Result<Option<Secret<String>>, VaultError> {
-        let Some(sealed) = &row.credentials else {
-            return Ok(None);
-        };
-        let id = row.id.to_string();
-        let json = self.vault.decrypt(sealed, location(&id))?;
-        let mut map: BTreeMap<String, String> =
-            serde_json::from_slice(json.expose()).map_err(|_| VaultError::Json)?;
-        Ok(map.remove(SECRET_KEY).map(Secret::new))
     }
 
     async fn row(&self, scope: &Scope, id: i64) -> Result<HostRow, AppError> {
@@ -96,6 +73,26 @@ impl Hosts {
             .await
             .map_err(internal)?
             .ok_or_else(not_found)
+    }
+
+    /// The key `address` presents now, if its fingerprint is `confirmed`.
+    async fn key_matching(&self, address: &str, confirmed: &str) -> Result<String, AppError> {
+        let scanned = self
+            .checker
+            .scan_host_key(address)
+            .await
+            .map_err(|error| scan_failed(&error))?;
+        if scanned.fingerprint != confirmed {
+            return Err(AppError::invalid(
+                "host_key_fingerprint",
+                format!(
+                    "{address} now presents {} rather than the {confirmed} you confirmed. \
+                     Fetch the key again and compare it with the host before trusting it.",
+                    scanned.fingerprint
+                ),
+            ));
+        }
+        Ok(scanned.openssh)
     }
 
     async fn audit(
@@ -148,35 +145,24 @@ impl HostsService for Hosts {
             });
         }
         let kind = host.target.kind();
-        let (endpoint, secret) = match &host.target {
-            NewTarget::Docker { socket_path } => {
-                if !self.checker.allows_socket(socket_path) {
-                    return Err(AppError::invalid(
-                        "socket_path",
-                        "This installation does not allow that socket. The operator lists the \
-                         sockets workspaces may use in CAVEMAN_DOCKER_SOCKETS.",
-                    ));
-                }
-                let endpoint = Endpoint {
-                    socket_path: Some(socket_path.clone()),
-                    ..Endpoint::default()
-                };
-                (endpoint, None)
+        let (mut endpoint, secrets) = credentials::from_target(&host.target)?;
+        match &host.target {
+            NewTarget::Docker { socket_path } if !self.checker.allows_socket(socket_path) => {
+                return Err(AppError::invalid(
+                    "socket_path",
+                    "This installation does not allow that socket. The operator lists the \
+                     sockets workspaces may use in CAVEMAN_DOCKER_SOCKETS.",
+                ));
             }
-            NewTarget::Fly {
-                org_slug,
-                api_token,
+            NewTarget::DockerSsh {
+                address,
+                host_key_fingerprint,
+                ..
             } => {
-                let endpoint = Endpoint {
-                    org_slug: Some(org_slug.clone()),
-                    ..Endpoint::default()
-                };
-                (endpoint, Some(Secret::new(api_token.clone())))
+                endpoint.host_key = Some(self.key_matching(address, host_key_fingerprint).await?);
             }
-            NewTarget::Runpod { api_key } => {
-                (Endpoint::default(), Some(Secret::new(api_key.clone())))
-            }
-        };
+            _ => {}
+        }
         let insert = Insert {
             workspace_id: scope.workspace_id,
             name: &host.name,
@@ -187,7 +173,7 @@ impl HostsService for Hosts {
             created_by: scope.user_id,
         };
         let id = store::insert(&self.db, insert, |id| {
-            secret.as_ref().map(|secret| self.seal(id, secret.expose()))
+            (!secrets.is_empty()).then(|| secrets.seal(&self.vault, id))
         })
         .await
         .map_err(internal)?
@@ -238,19 +224,13 @@ impl HostsService for Hosts {
         &self,
         scope: &Scope,
         id: i64,
-        secret: String,
+        sent: NewCredentials,
         client: &Client,
     ) -> Result<(), AppError> {
         scope.require(Action::ManageResources)?;
-        let secret = Secret::new(secret);
         let row = self.row(scope, id).await?;
-        if row.kind().secret_label().is_none() {
-            return Err(AppError::invalid(
-                "secret",
-                "A Docker engine on a local socket has no credential to replace.",
-            ));
-        }
-        let sealed = self.seal(id, secret.expose());
+        let secrets = credentials::replacement(row.credential_kind(), &sent)?;
+        let sealed = secrets.seal(&self.vault, id);
         if !store::set_credentials(&self.db, scope.workspace_id, id, &sealed)
             .await
             .map_err(internal)?
@@ -266,10 +246,66 @@ impl HostsService for Hosts {
         .await
     }
 
+    async fn scan_host_key(
+        &self,
+        scope: &Scope,
+        address: &str,
+    ) -> Result<ScannedHostKey, AppError> {
+        scope.require(Action::ManageResources)?;
+        let scanned = self
+            .checker
+            .scan_host_key(address)
+            .await
+            .map_err(|error| scan_failed(&error))?;
+        Ok(ScannedHostKey {
+            address: address.to_string(),
+            fingerprint: scanned.fingerprint,
+            algorithm: scanned.algorithm,
+        })
+    }
+
+    async fn pin_host_key(
+        &self,
+        scope: &Scope,
+        id: i64,
+        fingerprint: &str,
+        client: &Client,
+    ) -> Result<HostDetail, AppError> {
+        scope.require(Action::ManageResources)?;
+        let row = self.row(scope, id).await?;
+        let mut endpoint = row.endpoint();
+        let Some(address) = endpoint
+            .address
+            .clone()
+            .filter(|_| row.credential_kind() == app::hosts::CredentialKind::SshKey)
+        else {
+            return Err(AppError::invalid(
+                "host_key_fingerprint",
+                "Only a Docker engine reached over SSH has a host key.",
+            ));
+        };
+        let previous = row.detail().host_key_fingerprint;
+        endpoint.host_key = Some(self.key_matching(&address, fingerprint).await?);
+        if !store::set_endpoint(&self.db, scope.workspace_id, id, &endpoint)
+            .await
+            .map_err(internal)?
+        {
+            return Err(not_found());
+        }
+        self.audit(
+            scope,
+            audit::Action::HostKeyPinned,
+            json!({ "host": id, "name": row.name, "fingerprint": fingerprint, "previous": previous }),
+            client,
+        )
+        .await?;
+        Ok(self.row(scope, id).await?.detail())
+    }
+
     async fn test(&self, scope: &Scope, id: i64) -> Result<HostDetail, AppError> {
         scope.require(Action::View)?;
         let row = self.row(scope, id).await?;
-        let outcome = match self.open(&row) {
+        let outcome = match credentials::open(&self.vault, id, row.credentials.as_deref()) {
             Err(error) => {
                 // Never an empty credential: the operator learns which key
                 // is missing.
@@ -281,10 +317,10 @@ impl HostsService for Hosts {
                     error: Some(format!("Cannot decrypt the stored credential: {error}")),
                 }
             }
-            Ok(secret) => {
+            Ok(opened) => {
                 let (result, elapsed) = self
                     .checker
-                    .check(row.kind(), &row.endpoint(), secret.as_ref())
+                    .check(row.kind(), &row.endpoint(), &opened)
                     .await;
                 let latency_ms = i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX);
                 match result {
@@ -339,6 +375,7 @@ fn describe(error: &CheckError) -> String {
         CheckError::Tls(_) => "TLS failure",
         CheckError::BadCredentials(_) => "Bad credentials",
         CheckError::NotFound(_) => "Not found",
+        CheckError::HostKeyMismatch(_) => "Host key mismatch",
         CheckError::TooOld(_) => "API version too old",
         CheckError::Protocol(_) => "Unexpected reply",
         CheckError::NotAllowed(_) => "Not allowed",

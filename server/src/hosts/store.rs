@@ -2,7 +2,9 @@
 //! in, so a host id from another workspace finds nothing.
 
 use app::auth::now_secs;
-use app::hosts::{HostDetail, HostFacts, HostKind, HostStatus, HostSummary};
+use app::hosts::{
+    CredentialKind, DockerTransport, HostDetail, HostFacts, HostKind, HostStatus, HostSummary,
+};
 
 use crate::db::Database;
 
@@ -43,18 +45,45 @@ impl HostRow {
         serde_json::from_str(&self.endpoint).unwrap_or_default()
     }
 
+    /// How a Docker host is reached; `None` for the other kinds.
+    pub fn transport(&self) -> Option<DockerTransport> {
+        (self.kind() == HostKind::Docker)
+            .then(|| self.endpoint().transport.unwrap_or(DockerTransport::Unix))
+    }
+
+    pub fn credential_kind(&self) -> CredentialKind {
+        match (self.kind(), self.transport()) {
+            (HostKind::Fly, _) => CredentialKind::ApiToken,
+            (HostKind::Runpod, _) => CredentialKind::ApiKey,
+            (HostKind::Docker, Some(DockerTransport::Ssh)) => CredentialKind::SshKey,
+            (HostKind::Docker, Some(DockerTransport::Tls)) => CredentialKind::TlsFiles,
+            (HostKind::Docker, _) => CredentialKind::None,
+        }
+    }
+
     pub fn summary(&self) -> HostSummary {
         let endpoint = self.endpoint();
-        let target = match self.kind() {
-            HostKind::Docker => format!("unix://{}", endpoint.socket_path.unwrap_or_default()),
-            HostKind::Fly => format!("org {}", endpoint.org_slug.unwrap_or_default()),
-            HostKind::Runpod => "RunPod API".to_string(),
+        let text = |value: &Option<String>| value.clone().unwrap_or_default();
+        let target = match (self.kind(), self.transport()) {
+            (HostKind::Docker, Some(DockerTransport::Tls)) => {
+                format!("tcp+tls://{}", text(&endpoint.address))
+            }
+            (HostKind::Docker, Some(DockerTransport::Ssh)) => format!(
+                "ssh://{}@{}{}",
+                text(&endpoint.user),
+                text(&endpoint.address),
+                text(&endpoint.socket_path)
+            ),
+            (HostKind::Docker, _) => format!("unix://{}", text(&endpoint.socket_path)),
+            (HostKind::Fly, _) => format!("org {}", text(&endpoint.org_slug)),
+            (HostKind::Runpod, _) => "RunPod API".to_string(),
         };
         HostSummary {
             id: self.id,
             workspace_id: self.workspace_id,
             name: self.name.clone(),
             kind: self.kind(),
+            transport: self.transport(),
             target,
             labels: serde_json::from_str(&self.labels).unwrap_or_default(),
             status: HostStatus::parse(&self.status).unwrap_or(HostStatus::Unknown),
@@ -67,7 +96,14 @@ impl HostRow {
         HostDetail {
             summary: self.summary(),
             description: self.description.clone(),
+            credential_kind: self.credential_kind(),
             has_credentials: self.credentials.is_some(),
+            address: self.endpoint().address,
+            host_key_fingerprint: self
+                .endpoint()
+                .host_key
+                .as_deref()
+                .and_then(super::ssh::fingerprint_of),
             created_by: self.created_by.clone(),
             created_at: self.created_at,
             updated_at: self.updated_at,
@@ -83,10 +119,48 @@ impl HostRow {
 /// A host's non-secret connection settings (the `endpoint` column).
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Endpoint {
+    /// Docker only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transport: Option<DockerTransport>,
+    /// The local socket, or over SSH the engine's socket on the remote.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub socket_path: Option<String>,
+    /// `host:port`, for TLS and SSH.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// The SSH user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// The pinned SSH host key, in OpenSSH's one-line form. Public, so it
+    /// is kept here rather than sealed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host_key: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub org_slug: Option<String>,
+}
+
+/// Replaces a host's connection settings (to pin a new SSH host key);
+/// false when the host is not there.
+pub async fn set_endpoint(
+    db: &Database,
+    workspace_id: i64,
+    id: i64,
+    endpoint: &Endpoint,
+) -> Result<bool, sqlx::Error> {
+    let endpoint = serde_json::to_string(endpoint).unwrap_or_else(|_| "{}".into());
+    let changed = with_pool!(db, pool => {
+        sqlx::query(
+            "UPDATE hosts SET endpoint = $1, updated_at = $2 WHERE workspace_id = $3 AND id = $4",
+        )
+        .bind(&endpoint)
+        .bind(now_secs())
+        .bind(workspace_id)
+        .bind(id)
+        .execute(pool)
+        .await
+        .map(|done| done.rows_affected())
+    })?;
+    Ok(changed == 1)
 }
 
 pub async fn list(db: &Database, workspace_id: i64) -> Result<Vec<HostRow>, sqlx::Error> {

@@ -338,6 +338,33 @@ fn matrix() -> Vec<Row> {
             },
             [SignIn, Forbidden, Ok, Ok, NotFound],
         ),
+        // Scanning makes the server connect out, so only managers may;
+        // nothing listens on port 1, which managers are told (422).
+        (
+            "scan_host_key",
+            |c| {
+                args(&[
+                    ("workspace_id", &c.workspace_id.to_string()),
+                    ("address", "127.0.0.1:1"),
+                ])
+            },
+            [SignIn, Forbidden, Unprocessable, Unprocessable, NotFound],
+        ),
+        // A socket host has no key to pin: managers get that far (422).
+        (
+            "pin_host_key",
+            |c| {
+                args(&[
+                    ("workspace_id", &c.workspace_id.to_string()),
+                    ("id", &c.docker_host.to_string()),
+                    (
+                        "host_key_fingerprint",
+                        "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s",
+                    ),
+                ])
+            },
+            [SignIn, Forbidden, Unprocessable, Unprocessable, NotFound],
+        ),
         (
             "test_host",
             |c| {
@@ -375,7 +402,7 @@ const PAGES: &[&str] = &[
     "/dashboards",
     "/deployments",
     "/hosts",
-    "/hosts/:id",
+    "/hosts/{id}",
     "/probes",
     "/services",
     "/sources",
@@ -416,7 +443,7 @@ async fn execute(db: &Database, sql: &str, binds: &[i64]) {
 async fn host(app: &TestApp, workspace_id: i64, owner: i64, kind: HostKind, name: &str) -> i64 {
     let endpoint = Endpoint {
         socket_path: (kind == HostKind::Docker).then(|| "/var/run/docker.sock".to_string()),
-        org_slug: None,
+        ..Endpoint::default()
     };
     let insert = host_store::Insert {
         workspace_id,

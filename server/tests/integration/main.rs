@@ -16,6 +16,7 @@ mod hosts;
 mod mail;
 mod middleware;
 mod pages;
+mod remote_docker;
 mod rotation;
 mod server_fns;
 mod support;

@@ -42,7 +42,6 @@ async fn unbuilt_sections_say_so_instead_of_showing_data() {
         "/dashboards",
         "/services",
         "/deployments",
-        "/hosts",
         "/sources",
         "/probes",
     ] {

@@ -1,0 +1,129 @@
+//! Hosts: the list with status and last check (here), forms to add each
+//! kind (`add`), and a host's page (`detail`). Credentials are write-only:
+//! the forms send them, nothing ever shows them again.
+
+mod add;
+mod detail;
+
+pub use detail::HostPage;
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_navigate;
+
+use self::add::AddHostForms;
+use crate::AppError;
+use crate::components::error_view::ErrorList;
+use crate::components::page_header::PageHeader;
+use crate::components::signed_in::{SignInRequired, use_viewer};
+use crate::components::time::Timestamp;
+use crate::hosts::server_fns::{AddHostFn, hosts};
+use crate::hosts::{HostStatus, HostSummary};
+use crate::workspaces::roles::{Action, Role};
+
+#[component]
+pub fn HostsPage() -> impl IntoView {
+    view! {
+        <PageHeader title="Hosts" summary="Where workloads run: Docker engines, Fly.io organisations and RunPod accounts." />
+        <SignInRequired>
+            <HostsList />
+        </SignInRequired>
+    }
+}
+
+#[component]
+fn HostsList() -> impl IntoView {
+    let viewer = use_viewer();
+    let add = ServerAction::<AddHostFn>::new();
+    let list = Resource::new(move || (add.version().get(), viewer.version()), |_| hosts());
+    // A new host opens on its own page, where it can be tested.
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(id)) = add.value().get() {
+            navigate(&format!("/hosts/{id}"), Default::default());
+        }
+    });
+
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorList errors /> }>
+                {move || Suspend::new(async move {
+                    let hosts = list.await?;
+                    let viewer = viewer.resource.await?;
+                    let (workspace_id, role) = viewer
+                        .map(|viewer| (viewer.workspace.id, viewer.workspace.role))
+                        .unwrap_or((0, Role::Member));
+                    Ok::<_, AppError>(view! {
+                        <HostTable hosts />
+                        {if role.may(Action::ManageResources) {
+                            view! { <AddHostForms workspace_id add /> }.into_any()
+                        } else {
+                            view! {
+                                <p class="muted" data-testid="hosts-member-note">"Admins and owners of this workspace add and change hosts."</p>
+                            }.into_any()
+                        }}
+                    })
+                })}
+            </ErrorBoundary>
+        </Transition>
+    }
+}
+
+#[component]
+fn HostTable(hosts: Vec<HostSummary>) -> impl IntoView {
+    if hosts.is_empty() {
+        return view! {
+            <section class="card empty-state" data-testid="hosts-empty">
+                <h2>"No hosts yet"</h2>
+                <p>"This workspace has no hosts. Add a Docker engine, a Fly.io organisation or a RunPod account to deploy to."</p>
+            </section>
+        }
+        .into_any();
+    }
+    view! {
+        <section class="card">
+            <table class="table" data-testid="hosts">
+                <thead>
+                    <tr><th>"Name"</th><th>"Kind"</th><th>"Where"</th><th>"Status"</th><th>"Last check"</th><th>"Labels"</th></tr>
+                </thead>
+                <tbody>
+                    {hosts.into_iter().map(|host| {
+                        let link_text = host.name.clone();
+                        view! {
+                        <tr data-testid="host-row" data-name=host.name.clone()>
+                            <td><A href=format!("/hosts/{}", host.id)>{link_text}</A></td>
+                            <td>{kind_label(&host)}</td>
+                            <td><code>{host.target.clone()}</code></td>
+                            <td><StatusBadge status=host.status /></td>
+                            <td>{match host.checked_at {
+                                Some(secs) => view! {
+                                    <Timestamp secs />
+                                    {host.latency_ms.map(|ms| format!(" · {ms} ms"))}
+                                }.into_any(),
+                                None => view! { <span class="muted">"never"</span> }.into_any(),
+                            }}</td>
+                            <td>{host.labels.join(", ")}</td>
+                        </tr>
+                    }}).collect_view()}
+                </tbody>
+            </table>
+        </section>
+    }
+    .into_any()
+}
+
+/// The kind in words, with the transport for a Docker engine.
+fn kind_label(host: &HostSummary) -> &'static str {
+    host.transport
+        .map_or_else(|| host.kind.label(), |transport| transport.label())
+}
+
+#[component]
+fn StatusBadge(status: HostStatus) -> impl IntoView {
+    let class = match status {
+        HostStatus::Reachable => "badge badge-ok",
+        HostStatus::Unreachable => "badge badge-error",
+        HostStatus::Unknown => "badge",
+    };
+    view! { <span class=class data-testid="host-status">{status.as_str()}</span> }
+}
