@@ -12,8 +12,12 @@ as_root() {
 # Debian packages: lld links WebAssembly; chromium and its driver run the
 # browser tests; postgresql is the second database engine under test;
 # aiosmtpd is the real SMTP server the mail tests deliver to; sshd (with
-# ssh-keygen) is the real SSH server Docker hosts are reached through.
-packages=(lld-19 chromium chromium-driver postgresql python3-aiosmtpd openssh-server openssh-client)
+# ssh-keygen) is the real SSH server Docker hosts are reached through;
+# docker-registry (distribution) is the real registry the registry client is
+# tested against, and apache2-utils has the htpasswd that writes its bcrypt
+# password file.
+packages=(lld-19 chromium chromium-driver postgresql python3-aiosmtpd openssh-server openssh-client
+    docker-registry apache2-utils)
 if [ "$CAVEMAN_TOOLCHAIN" = debian ]; then
     packages+=(rustc-web cargo-web rust-web-src rust-web-clippy rustfmt-web)
 fi

@@ -45,6 +45,10 @@ pub enum AppError {
     /// A dependency of the server (its database, a provider) is unreachable.
     #[error("{service} is unavailable right now. Try again shortly.")]
     Unavailable { service: String },
+    /// An outside service the server called for the user (a registry, a
+    /// provider's API) refused or failed; the message says which and why.
+    #[error("{message}")]
+    Upstream { message: String },
     /// The browser could not reach the server or could not read its reply.
     /// Only ever produced on the client side.
     #[error("Could not reach the server: {message}")]
@@ -68,7 +72,7 @@ impl AppError {
             AppError::Invalid { .. } => 422,
             AppError::RateLimited { .. } => 429,
             AppError::Internal => 500,
-            AppError::Network { .. } => 502,
+            AppError::Upstream { .. } | AppError::Network { .. } => 502,
             AppError::Unavailable { .. } => 503,
         }
     }

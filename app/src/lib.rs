@@ -20,6 +20,7 @@ pub mod routes;
 pub mod scope;
 #[cfg(feature = "ssr")]
 pub mod services;
+pub mod sources;
 pub mod system;
 pub mod workspaces;
 

@@ -8,7 +8,7 @@ use leptos_router::path;
 use crate::components::layout::Layout;
 use crate::pages::{
     about::AboutPage, account::AccountPage, auth, domain, home::HomePage, hosts,
-    not_found::NotFoundPage, workspace,
+    not_found::NotFoundPage, sources, workspace,
 };
 
 /// The root component, rendered on the server and hydrated in the browser.
@@ -28,7 +28,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/deployments") view=domain::DeploymentsPage />
                     <Route path=path!("/hosts") view=hosts::HostsPage />
                     <Route path=path!("/hosts/:id") view=hosts::HostPage />
-                    <Route path=path!("/sources") view=domain::SourcesPage />
+                    <Route path=path!("/sources") view=sources::SourcesPage />
+                    <Route path=path!("/sources/:id") view=sources::SourcePage />
                     <Route path=path!("/probes") view=domain::ProbesPage />
                     <Route path=path!("/settings") view=AccountPage />
                     <Route path=path!("/settings/workspace") view=workspace::WorkspaceSettingsPage />

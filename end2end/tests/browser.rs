@@ -387,3 +387,58 @@ async fn a_docker_host_over_ssh_is_pinned_added_and_tested_through_the_pages() {
         .await;
     owner.close().await;
 }
+
+/// The password of the browser test's registry account.
+const REGISTRY_PASSWORD: &str = "registry-password-for-the-browser";
+
+#[tokio::test]
+async fn a_private_registry_is_added_tested_and_browsed_to_real_digests_through_the_pages() {
+    use end2end::registry::{Auth, LocalRegistry};
+
+    let account = ("robot".to_string(), REGISTRY_PASSWORD.to_string());
+    let mut registry =
+        LocalRegistry::start(Auth::Htpasswd(vec![account]), ("robot", REGISTRY_PASSWORD)).await;
+    let pushed = registry
+        .push("browser test", &["team/app:v1", "team/app:v2"])
+        .await;
+    let server = Server::start().await;
+    server
+        .create_account("olga@example.com", "Olga", PASSWORD)
+        .await;
+    let owner = Browser::start().await;
+    owner.sign_in(&server, "olga@example.com", PASSWORD).await;
+
+    owner.open_hydrated(&server.url("/sources")).await;
+    owner.wait_for("[data-testid=sources-empty]").await;
+    // The generic registry is the form's first choice.
+    owner.fill("#registry-name", "Private registry").await;
+    owner.fill("#registry-url", &registry.url).await;
+    owner.fill("#registry-username", "robot").await;
+    owner.fill("#registry-password", REGISTRY_PASSWORD).await;
+    owner.click("[data-testid=add-registry]").await;
+
+    owner
+        .wait_for_text("[data-testid=source-name]", "Private registry")
+        .await;
+    owner.click("[data-testid=test-source]").await;
+    owner
+        .wait_for_text("[data-testid=host-status]", "reachable")
+        .await;
+    owner
+        .click("[data-testid=repository][data-name='team/app'] button")
+        .await;
+    owner
+        .wait_for_text("[data-testid=tags-repository]", "team/app")
+        .await;
+    for tag in ["v1", "v2"] {
+        owner
+            .wait_for_text(
+                &format!("[data-testid=tag-row][data-tag={tag}] [data-testid=tag-digest]"),
+                &pushed[&format!("team/app:{tag}")],
+            )
+            .await;
+    }
+    let page = owner.client.source().await.expect("page source");
+    assert!(!page.contains(REGISTRY_PASSWORD), "the password came back");
+    owner.close().await;
+}

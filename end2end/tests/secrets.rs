@@ -1,5 +1,5 @@
-//! The planted-secret test: a password, a session cookie and host
-//! credentials sealed by the vault go through a whole session of the real
+//! The planted-secret test: a password, a session cookie, and host and
+//! registry credentials sealed by the vault go through a whole session of the real
 //! server, then the database file, the server's debug log and every HTTP
 //! response are searched for them.
 
@@ -10,6 +10,8 @@ const NEW_PASSWORD: &str = "planted-password-changed-3f8a";
 const RUNPOD_KEY: &str = "rpa_planted_runpod_key_5d2e8c";
 const RUNPOD_KEY_REPLACED: &str = "rpa_planted_replacement_91b7";
 const FLY_TOKEN: &str = "fm2_planted_fly_token_a4c6";
+const REGISTRY_PASSWORD: &str = "planted-registry-password-6e0f";
+const REGISTRY_PASSWORD_REPLACED: &str = "planted-registry-replacement-2b9d";
 
 /// A client that keeps the session cookie by hand and records every
 /// response it gets.
@@ -197,6 +199,58 @@ async fn a_planted_password_and_session_id_appear_nowhere() {
     assert_eq!(session.call("hosts", &[]).await, 200);
     assert_eq!(session.get("/hosts").await, 200);
 
+    // A registry's password: stored, used to sign in and browse, replaced.
+    let registry_url = format!("http://{closed}");
+    let args = [
+        ("workspace_id", workspace.as_str()),
+        ("provider", "generic"),
+        ("name", "Registry"),
+        ("url", registry_url.as_str()),
+        ("username", "robot"),
+        ("password", REGISTRY_PASSWORD),
+    ];
+    assert_eq!(
+        session.call("add_registry", &args).await,
+        200,
+        "{}",
+        session.last
+    );
+    let source = session.last.clone();
+    let args = [
+        ("workspace_id", workspace.as_str()),
+        ("id", source.as_str()),
+    ];
+    assert_eq!(session.call("test_source", &args).await, 200);
+    assert!(session.last.contains("unreachable"), "{}", session.last);
+    assert_eq!(session.call("registry_repositories", &args).await, 502);
+    let args = [
+        ("workspace_id", workspace.as_str()),
+        ("id", source.as_str()),
+        ("repository", "team/app"),
+    ];
+    assert_eq!(session.call("registry_tags", &args).await, 502);
+    let args = [
+        ("workspace_id", workspace.as_str()),
+        ("id", source.as_str()),
+        ("username", "robot"),
+        ("password", REGISTRY_PASSWORD_REPLACED),
+    ];
+    assert_eq!(
+        session.call("replace_source_account", &args).await,
+        200,
+        "{}",
+        session.last
+    );
+    let args = [
+        ("workspace_id", workspace.as_str()),
+        ("id", source.as_str()),
+    ];
+    assert_eq!(session.call("test_source", &args).await, 200);
+    assert_eq!(session.call("source", &[("id", &source)]).await, 200);
+    assert_eq!(session.call("sources", &[]).await, 200);
+    assert_eq!(session.get("/sources").await, 200);
+    assert_eq!(session.get(&format!("/sources/{source}")).await, 200);
+
     let mut stored = Vec::new();
     for file in ["caveman.db", "caveman.db-wal"] {
         if let Ok(bytes) = std::fs::read(server.data_dir().join(file)) {
@@ -217,8 +271,18 @@ async fn a_planted_password_and_session_id_appear_nowhere() {
         occurrences(&stored, "host_credentials_replaced") > 0,
         "the search sees the hosts' rows"
     );
+    assert!(
+        occurrences(&stored, "source_credentials_replaced") > 0,
+        "the search sees the sources' rows"
+    );
 
-    let credentials = [RUNPOD_KEY, RUNPOD_KEY_REPLACED, FLY_TOKEN];
+    let credentials = [
+        RUNPOD_KEY,
+        RUNPOD_KEY_REPLACED,
+        FLY_TOKEN,
+        REGISTRY_PASSWORD,
+        REGISTRY_PASSWORD_REPLACED,
+    ];
     for secret in [PASSWORD, NEW_PASSWORD, session_id.as_str()]
         .into_iter()
         .chain(credentials)

@@ -2,7 +2,9 @@
 //! address. Rows are only ever inserted; the database refuses updates and
 //! deletes with triggers (see the accounts migration).
 
+use app::AppError;
 use app::auth::{Client, now_secs};
+use app::scope::Scope;
 use serde_json::Value;
 
 use crate::db::Database;
@@ -36,6 +38,10 @@ pub enum Action {
     HostCredentialsReplaced,
     HostKeyPinned,
     HostDeleted,
+    SourceCreated,
+    SourceChanged,
+    SourceCredentialsReplaced,
+    SourceDeleted,
     VaultRotated,
 }
 
@@ -68,6 +74,10 @@ impl Action {
             Action::HostCredentialsReplaced => "host_credentials_replaced",
             Action::HostKeyPinned => "host_key_pinned",
             Action::HostDeleted => "host_deleted",
+            Action::SourceCreated => "source_created",
+            Action::SourceChanged => "source_changed",
+            Action::SourceCredentialsReplaced => "source_credentials_replaced",
+            Action::SourceDeleted => "source_deleted",
             Action::VaultRotated => "vault_rotated",
         }
     }
@@ -107,4 +117,26 @@ pub async fn record(db: &Database, event: Event<'_>) -> Result<(), sqlx::Error> 
         .map(|done| done.rows_affected())
     })?;
     Ok(())
+}
+
+/// Appends an event done by the caller of `scope` in its workspace: what
+/// every domain context records after a change.
+pub async fn record_in_scope(
+    db: &Database,
+    scope: &Scope,
+    action: Action,
+    detail: Value,
+    client: &Client,
+) -> Result<(), AppError> {
+    let event = Event {
+        action,
+        workspace_id: Some(scope.workspace_id),
+        actor_id: Some(scope.user_id),
+        actor_email: None,
+        detail,
+        client,
+    };
+    record(db, event)
+        .await
+        .map_err(|error| AppError::internal(&error))
 }

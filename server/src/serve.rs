@@ -17,6 +17,7 @@ use crate::hosts::check::{Checker, ProviderUrls};
 use crate::http::{self, AppState};
 use crate::mailer::{MailError, Mailbox, Mailer, Smtp};
 use crate::rate_limit::RateLimiter;
+use crate::sources::Sources;
 use crate::system::System;
 use crate::vault::Vault;
 use crate::vault::keys::{self, KeySourceError};
@@ -108,6 +109,7 @@ pub fn app_state(config: &Config, db: Database, vault: Vault) -> Result<AppState
     )
     .map_err(ServeError::HttpClient)?;
     let hosts = Hosts::new(db.clone(), vault.clone(), checker);
+    let sources = Sources::new(db.clone(), vault.clone());
     Ok(AppState {
         leptos: leptos_options(config),
         sessions: DbSessionStore::new(db.clone()),
@@ -118,6 +120,7 @@ pub fn app_state(config: &Config, db: Database, vault: Vault) -> Result<AppState
         workspaces: Arc::new(workspaces),
         api_tokens: Arc::new(api_tokens),
         hosts: Arc::new(hosts),
+        sources: Arc::new(sources),
         mailbox,
         public_url: config.public_url.clone(),
         secure_cookies: config.secure_cookies,

@@ -55,17 +55,6 @@ pub fn DeploymentsPage() -> impl IntoView {
 }
 
 #[component]
-pub fn SourcesPage() -> impl IntoView {
-    view! {
-        <NotBuiltYet
-            title="Sources"
-            summary="Where code and images come from."
-            plans="Sources are git repositories and container registries (Docker Hub, GHCR, GitLab, any v2 registry), browsable by repository, tag and digest."
-        />
-    }
-}
-
-#[component]
 pub fn ProbesPage() -> impl IntoView {
     view! {
         <NotBuiltYet

@@ -7,4 +7,5 @@ pub mod domain;
 pub mod home;
 pub mod hosts;
 pub mod not_found;
+pub mod sources;
 pub mod workspace;

@@ -13,6 +13,7 @@ use url::Url;
 
 use super::store::Endpoint;
 use super::{docker, ssh, tls};
+use crate::outbound::{self, Failure};
 use crate::vault::Secret;
 
 /// A host's opened credentials: named secrets, by kind `token` (Fly.io,
@@ -323,32 +324,15 @@ fn join(base: &Url, path: &str) -> Url {
 
 /// A transport failure in words: refused, unreachable, TLS or timeout.
 fn describe(error: &reqwest::Error, service: &str) -> CheckError {
-    if error.is_timeout() {
-        return CheckError::Timeout;
+    match outbound::classify(error) {
+        Failure::Timeout => CheckError::Timeout,
+        Failure::Tls(chain) => CheckError::Tls(format!("{service}: {chain}")),
+        Failure::Refused => CheckError::Unreachable(format!("{service} refused the connection.")),
+        Failure::Unreachable(chain) => {
+            CheckError::Unreachable(format!("Cannot reach {service}: {chain}"))
+        }
+        Failure::Other(chain) => CheckError::Protocol(format!("{service}: {chain}")),
     }
-    let chain = error_chain(error);
-    if chain.contains("certificate") || chain.contains("tls") || chain.contains("TLS") {
-        return CheckError::Tls(format!("{service}: {chain}"));
-    }
-    if error.is_connect() {
-        let refused = chain.contains("refused");
-        return CheckError::Unreachable(if refused {
-            format!("{service} refused the connection.")
-        } else {
-            format!("Cannot reach {service}: {chain}")
-        });
-    }
-    CheckError::Protocol(format!("{service}: {chain}"))
-}
-
-fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts = vec![error.to_string()];
-    let mut source = error.source();
-    while let Some(cause) = source {
-        parts.push(cause.to_string());
-        source = cause.source();
-    }
-    parts.join(": ")
 }
 
 /// Fly.io's error reply `{"error": "...", "message"?: "..."}`.

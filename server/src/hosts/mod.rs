@@ -28,7 +28,7 @@ use serde_json::json;
 
 use self::check::{CheckError, Checker};
 use self::store::{CheckOutcome, HostRow, Insert, Updated};
-use crate::audit::{self, Event};
+use crate::audit;
 use crate::db::Database;
 
 /// Hosts one workspace may hold, to bound what a single admin can store.
@@ -102,19 +102,7 @@ impl Hosts {
         detail: serde_json::Value,
         client: &Client,
     ) -> Result<(), AppError> {
-        audit::record(
-            &self.db,
-            Event {
-                action,
-                workspace_id: Some(scope.workspace_id),
-                actor_id: Some(scope.user_id),
-                actor_email: None,
-                detail,
-                client,
-            },
-        )
-        .await
-        .map_err(internal)
+        audit::record_in_scope(&self.db, scope, action, detail, client).await
     }
 }
 

@@ -16,6 +16,7 @@ use std::time::Duration;
 use app::accounts::AccountsService;
 use app::api_tokens::ApiTokensService;
 use app::hosts::HostsService;
+use app::sources::SourcesService;
 use app::system::SystemService;
 use app::workspaces::WorkspacesService;
 use axum::Router;
@@ -61,6 +62,7 @@ pub struct AppState {
     pub workspaces: Arc<dyn WorkspacesService>,
     pub api_tokens: Arc<dyn ApiTokensService>,
     pub hosts: Arc<dyn HostsService>,
+    pub sources: Arc<dyn SourcesService>,
     pub sessions: DbSessionStore,
     /// Set when mail is kept locally instead of sent (no SMTP configured).
     pub mailbox: Option<Mailbox>,
@@ -92,12 +94,13 @@ pub fn router(state: AppState) -> Router {
 
     // Server functions and server-rendered pages reach the domain through
     // these context values; each is a trait object defined in `app`.
-    let (system, accounts, workspaces, api_tokens, hosts) = (
+    let (system, accounts, workspaces, api_tokens, hosts, sources) = (
         state.system.clone(),
         state.accounts.clone(),
         state.workspaces.clone(),
         state.api_tokens.clone(),
         state.hosts.clone(),
+        state.sources.clone(),
     );
     let domain_context = move || {
         provide_context(system.clone());
@@ -105,6 +108,7 @@ pub fn router(state: AppState) -> Router {
         provide_context(workspaces.clone());
         provide_context(api_tokens.clone());
         provide_context(hosts.clone());
+        provide_context(sources.clone());
     };
     let sessions = SessionManagerLayer::new(state.sessions.clone())
         .with_name(SESSION_COOKIE)

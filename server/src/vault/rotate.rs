@@ -26,10 +26,16 @@ pub struct EncryptedColumn {
 /// Every encrypted column in the schema. A column missing here would keep
 /// values under an old key after rotation, and dropping that key would
 /// lose them; a test compares this list with the schema's binary columns.
-pub const ENCRYPTED_COLUMNS: &[EncryptedColumn] = &[EncryptedColumn {
-    table: "hosts",
-    column: "credentials",
-}];
+pub const ENCRYPTED_COLUMNS: &[EncryptedColumn] = &[
+    EncryptedColumn {
+        table: "hosts",
+        column: "credentials",
+    },
+    EncryptedColumn {
+        table: "sources",
+        column: "credentials",
+    },
+];
 
 /// How rotation proceeds.
 #[derive(Debug, Clone, Copy)]

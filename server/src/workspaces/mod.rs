@@ -17,7 +17,7 @@ use std::sync::Arc;
 use serde_json::json;
 use url::Url;
 
-use crate::audit::{self, Event};
+use crate::audit;
 use crate::db::Database;
 use crate::mailer::{Mail, Mailer};
 use crate::rate_limit::{Limit, RateLimiter};
@@ -75,19 +75,7 @@ impl Workspaces {
         detail: serde_json::Value,
         client: &Client,
     ) -> Result<(), AppError> {
-        audit::record(
-            &self.db,
-            Event {
-                action,
-                workspace_id: Some(scope.workspace_id),
-                actor_id: Some(scope.user_id),
-                actor_email: None,
-                detail,
-                client,
-            },
-        )
-        .await
-        .map_err(internal)
+        audit::record_in_scope(&self.db, scope, action, detail, client).await
     }
 
     /// The role of another member, or not-found when they are not one.

@@ -11,6 +11,7 @@ use std::collections::BTreeSet;
 use app::hosts::HostKind;
 use server::db::Database;
 use server::hosts::store::{self as host_store, Endpoint};
+use server::sources::store as source_store;
 use server::workspaces::store as workspace_store;
 
 use crate::support::{Browser, Engine, PASSWORD, TestApp};
@@ -47,9 +48,11 @@ enum Outcome {
     Conflict,
     /// 422: refused for what was sent (an invitation for another address).
     Unprocessable,
+    /// 502: allowed, and the outside service it called failed.
+    BadGateway,
 }
 
-use Outcome::{Conflict, Forbidden, NotFound, Ok, SignIn, Unprocessable};
+use Outcome::{BadGateway, Conflict, Forbidden, NotFound, Ok, SignIn, Unprocessable};
 
 impl Outcome {
     fn of(status: u16) -> Option<Outcome> {
@@ -60,6 +63,7 @@ impl Outcome {
             404 => NotFound,
             409 => Conflict,
             422 => Unprocessable,
+            502 => BadGateway,
             _ => return None,
         })
     }
@@ -77,6 +81,8 @@ struct Case {
     /// workspace.
     docker_host: i64,
     runpod_host: i64,
+    /// A registry of the shared workspace at an address nothing answers.
+    registry: i64,
     unique: String,
 }
 
@@ -385,6 +391,89 @@ fn matrix() -> Vec<Row> {
             },
             [SignIn, Forbidden, Ok, Ok, NotFound],
         ),
+        // Sources: like hosts. Browsing calls the registry, which here
+        // does not answer: callers allowed that far get 502.
+        ("sources", |_| args(&[]), [SignIn, Ok, Ok, Ok, Ok]),
+        (
+            "source",
+            |c| args(&[("id", &c.registry.to_string())]),
+            [SignIn, Ok, Ok, Ok, NotFound],
+        ),
+        (
+            "add_registry",
+            |c| {
+                args(&[
+                    ("workspace_id", &c.workspace_id.to_string()),
+                    ("provider", "ghcr"),
+                    ("name", &format!("registry-{}", c.unique)),
+                ])
+            },
+            [SignIn, Forbidden, Ok, Ok, NotFound],
+        ),
+        (
+            "update_source",
+            |c| {
+                args(&[
+                    ("workspace_id", &c.workspace_id.to_string()),
+                    ("id", &c.registry.to_string()),
+                    ("name", "Renamed registry"),
+                ])
+            },
+            [SignIn, Forbidden, Ok, Ok, NotFound],
+        ),
+        (
+            "replace_source_account",
+            |c| {
+                args(&[
+                    ("workspace_id", &c.workspace_id.to_string()),
+                    ("id", &c.registry.to_string()),
+                    ("username", "robot"),
+                    ("password", "replacement-token"),
+                ])
+            },
+            [SignIn, Forbidden, Ok, Ok, NotFound],
+        ),
+        (
+            "test_source",
+            |c| {
+                args(&[
+                    ("workspace_id", &c.workspace_id.to_string()),
+                    ("id", &c.registry.to_string()),
+                ])
+            },
+            [SignIn, Ok, Ok, Ok, NotFound],
+        ),
+        (
+            "registry_repositories",
+            |c| {
+                args(&[
+                    ("workspace_id", &c.workspace_id.to_string()),
+                    ("id", &c.registry.to_string()),
+                ])
+            },
+            [SignIn, BadGateway, BadGateway, BadGateway, NotFound],
+        ),
+        (
+            "registry_tags",
+            |c| {
+                args(&[
+                    ("workspace_id", &c.workspace_id.to_string()),
+                    ("id", &c.registry.to_string()),
+                    ("repository", "team/app"),
+                ])
+            },
+            [SignIn, BadGateway, BadGateway, BadGateway, NotFound],
+        ),
+        (
+            "delete_source",
+            |c| {
+                args(&[
+                    ("workspace_id", &c.workspace_id.to_string()),
+                    ("id", &c.registry.to_string()),
+                ])
+            },
+            [SignIn, Forbidden, Ok, Ok, NotFound],
+        ),
         // Someone else's token is never visible, whatever the role.
         (
             "revoke_api_token",
@@ -406,6 +495,7 @@ const PAGES: &[&str] = &[
     "/probes",
     "/services",
     "/sources",
+    "/sources/{id}",
     "/settings",
     "/settings/audit",
     "/settings/workspace",
@@ -455,6 +545,24 @@ async fn host(app: &TestApp, workspace_id: i64, owner: i64, kind: HostKind, name
         created_by: owner,
     };
     host_store::insert(&app.db, insert, |_| None)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+/// An anonymous registry of `workspace_id` on port 1, where nothing
+/// listens.
+async fn registry(app: &TestApp, workspace_id: i64, owner: i64) -> i64 {
+    let insert = source_store::Insert {
+        workspace_id,
+        name: "Registry",
+        provider: app::sources::RegistryProvider::Generic,
+        url: "http://127.0.0.1:1",
+        username: None,
+        description: "",
+        created_by: owner,
+    };
+    source_store::insert(&app.db, insert, |_| None)
         .await
         .unwrap()
         .unwrap()
@@ -559,6 +667,7 @@ async fn every_endpoint_allows_exactly_whom_the_matrix_says() {
             let case = Case {
                 docker_host: host(&app, workspace_id, ids.owner, HostKind::Docker, "Docker").await,
                 runpod_host: host(&app, workspace_id, ids.owner, HostKind::Runpod, "RunPod").await,
+                registry: registry(&app, workspace_id, ids.owner).await,
                 workspace_id,
                 target_id: ids.target,
                 invitation_id,

@@ -95,13 +95,7 @@ fn HostTable(hosts: Vec<HostSummary>) -> impl IntoView {
                             <td>{kind_label(&host)}</td>
                             <td><code>{host.target.clone()}</code></td>
                             <td><StatusBadge status=host.status /></td>
-                            <td>{match host.checked_at {
-                                Some(secs) => view! {
-                                    <Timestamp secs />
-                                    {host.latency_ms.map(|ms| format!(" · {ms} ms"))}
-                                }.into_any(),
-                                None => view! { <span class="muted">"never"</span> }.into_any(),
-                            }}</td>
+                            <td><LastCheck checked_at=host.checked_at latency_ms=host.latency_ms /></td>
                             <td>{host.labels.join(", ")}</td>
                         </tr>
                     }}).collect_view()}
@@ -118,8 +112,23 @@ fn kind_label(host: &HostSummary) -> &'static str {
         .map_or_else(|| host.kind.label(), |transport| transport.label())
 }
 
+/// When the last test ran and how long it took, for a list; sources use
+/// it too.
 #[component]
-fn StatusBadge(status: HostStatus) -> impl IntoView {
+pub fn LastCheck(checked_at: Option<i64>, latency_ms: Option<i64>) -> impl IntoView {
+    match checked_at {
+        Some(secs) => view! {
+            <Timestamp secs />
+            {latency_ms.map(|ms| format!(" · {ms} ms"))}
+        }
+        .into_any(),
+        None => view! { <span class="muted">"never"</span> }.into_any(),
+    }
+}
+
+/// A test's outcome as a badge; sources use it too.
+#[component]
+pub fn StatusBadge(status: HostStatus) -> impl IntoView {
     let class = match status {
         HostStatus::Reachable => "badge badge-ok",
         HostStatus::Unreachable => "badge badge-error",

@@ -1,0 +1,372 @@
+//! A source's page: its last test and "test now", a browser for the
+//! registry's repositories and their tags with digests, and for admins
+//! its settings, account replacement and deletion.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_params_map};
+
+use crate::AppError;
+use crate::components::error_view::ErrorList;
+use crate::components::forms::{Field, FormError, Submit, last_error, succeeded};
+use crate::components::page_header::PageHeader;
+use crate::components::signed_in::{SignInRequired, use_viewer};
+use crate::components::sudo::SudoPrompt;
+use crate::components::time::Timestamp;
+use crate::pages::hosts::StatusBadge;
+use crate::sources::server_fns::{
+    DeleteSourceFn, RegistryTagsFn, ReplaceSourceAccountFn, TestSourceFn, UpdateSourceFn,
+    registry_repositories, source,
+};
+use crate::sources::{Repositories, SourceDetail, TagPage};
+use crate::workspaces::roles::{Action, Role};
+
+#[component]
+pub fn SourcePage() -> impl IntoView {
+    view! {
+        <PageHeader title="Source" summary="A container registry: its repositories, tags and digests." />
+        <SignInRequired>
+            <SourceView />
+        </SignInRequired>
+    }
+}
+
+/// Every action on the page that changes the source, so the page reloads
+/// after any of them.
+#[derive(Clone, Copy)]
+struct Actions {
+    test: ServerAction<TestSourceFn>,
+    update: ServerAction<UpdateSourceFn>,
+    replace: ServerAction<ReplaceSourceAccountFn>,
+    delete: ServerAction<DeleteSourceFn>,
+}
+
+#[component]
+fn SourceView() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.with(|params| params.get("id").and_then(|id| id.parse::<i64>().ok()));
+    let actions = Actions {
+        test: ServerAction::new(),
+        update: ServerAction::new(),
+        replace: ServerAction::new(),
+        delete: ServerAction::new(),
+    };
+    let viewer = use_viewer();
+    let detail = Resource::new(
+        move || {
+            (
+                id(),
+                actions.test.version().get()
+                    + actions.update.version().get()
+                    + actions.replace.version().get(),
+                viewer.version(),
+            )
+        },
+        |(id, ..)| async move {
+            match id {
+                Some(id) => source(id).await,
+                None => Err(AppError::NotFound {
+                    what: "The source".into(),
+                }),
+            }
+        },
+    );
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if matches!(actions.delete.value().get(), Some(Ok(()))) {
+            navigate("/sources", Default::default());
+        }
+    });
+    let errors = [
+        last_error(actions.test),
+        last_error(actions.update),
+        last_error(actions.replace),
+        last_error(actions.delete),
+    ];
+    let error = Signal::derive(move || errors.iter().find_map(|error| error.get()));
+    let needs_sudo = move || matches!(error.get(), Some(AppError::SudoRequired));
+
+    view! {
+        <FormError error fields=&["name", "description", "username", "password"] />
+        <Show when=needs_sudo>
+            <SudoPrompt />
+        </Show>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorList errors /> }>
+                {move || Suspend::new(async move {
+                    let detail = detail.await?;
+                    let role = viewer
+                        .resource
+                        .await?
+                        .map_or(Role::Member, |viewer| viewer.workspace.role);
+                    Ok::<_, AppError>(view! { <SourceBody detail role actions /> })
+                })}
+            </ErrorBoundary>
+        </Transition>
+        <p><A href="/sources">"All sources"</A></p>
+    }
+}
+
+#[component]
+fn SourceBody(detail: SourceDetail, role: Role, actions: Actions) -> impl IntoView {
+    let source = detail.summary.clone();
+    let ws = source.workspace_id;
+    let id = source.id;
+    let may_manage = role.may(Action::ManageResources);
+    let update_error = last_error(actions.update);
+    // Read again by the manager-only sections, which may render repeatedly.
+    let name = StoredValue::new(source.name.clone());
+    let description = StoredValue::new(detail.description.clone());
+    let has_credentials = detail.has_credentials;
+    let username = StoredValue::new(source.username.clone().unwrap_or_default());
+
+    view! {
+        <section class="card" aria-labelledby="source-heading">
+            <h2 id="source-heading" data-testid="source-name">{source.name.clone()}</h2>
+            <p class="muted">
+                {source.provider.label()} " · " <code data-testid="source-url">{source.url.clone()}</code>
+                " · " {match source.username.clone() {
+                    Some(user) => format!("signed in as {user}"),
+                    None => "anonymous".to_string(),
+                }}
+                " · added " <Timestamp secs=detail.created_at />
+                {detail.created_by.clone().map(|name| format!(" by {name}"))}
+            </p>
+            {(!detail.description.is_empty()).then(|| view! { <p>{detail.description.clone()}</p> })}
+            <p>
+                "Status: " <StatusBadge status=source.status />
+                {match source.checked_at {
+                    Some(secs) => view! {
+                        " · last tested " <Timestamp secs />
+                        {source.latency_ms.map(|ms| format!(" in {ms} ms"))}
+                    }.into_any(),
+                    None => view! { <span class="muted">" · never tested"</span> }.into_any(),
+                }}
+            </p>
+            {detail.check_error.clone().map(|message| view! {
+                <p class="alert alert-error" role="alert" data-testid="check-error">{message}</p>
+            })}
+            <ActionForm action=actions.test>
+                <input type="hidden" name="workspace_id" value=ws />
+                <input type="hidden" name="id" value=id />
+                <Submit label="Test sign-in" busy="Testing…" pending=actions.test.pending().into() testid="test-source" />
+            </ActionForm>
+        </section>
+        <Browser ws id />
+        <Show when=move || may_manage>
+            <section class="card" aria-labelledby="settings-heading">
+                <h2 id="settings-heading">"Settings"</h2>
+                <ActionForm action=actions.update>
+                    <input type="hidden" name="workspace_id" value=ws />
+                    <input type="hidden" name="id" value=id />
+                    <Field name="name" label="Name" value=name.get_value() error=update_error />
+                    <Field name="description" label="Description" required=false value=description.get_value() error=update_error />
+                    <Submit label="Save" busy="Saving…" pending=actions.update.pending().into() testid="save-source" />
+                </ActionForm>
+            </section>
+            <Account ws id has_credentials username=username.get_value() actions />
+            <section class="card" aria-labelledby="delete-heading">
+                <h2 id="delete-heading">"Delete"</h2>
+                <ActionForm action=actions.delete>
+                    <input type="hidden" name="workspace_id" value=ws />
+                    <input type="hidden" name="id" value=id />
+                    <Submit label="Delete this source" busy="Deleting…" pending=actions.delete.pending().into() danger=true testid="delete-source" />
+                </ActionForm>
+            </section>
+        </Show>
+    }
+}
+
+/// Replacing the stored account; both fields empty make access anonymous.
+#[component]
+fn Account(
+    ws: i64,
+    id: i64,
+    has_credentials: bool,
+    username: String,
+    actions: Actions,
+) -> impl IntoView {
+    let error = last_error(actions.replace);
+    let replaced = succeeded(actions.replace);
+    view! {
+        <section class="card" aria-labelledby="account-heading">
+            <h2 id="account-heading">"Account"</h2>
+            <p class="muted" data-testid="credential-state">
+                {if has_credentials {
+                    "The password or token is stored, encrypted. It is never shown again."
+                } else {
+                    "No password is stored: the registry is used anonymously."
+                }}
+            </p>
+            <ActionForm action=actions.replace>
+                <input type="hidden" name="workspace_id" value=ws />
+                <input type="hidden" name="id" value=id />
+                <Field name="username" id="account-username" label="Username" required=false autocomplete="off" value=username error />
+                <Field name="password" id="account-password" label="Password or token" kind="password" required=false autocomplete="off"
+                    hint="Replacing asks for your password unless you typed it in the last ten minutes. Leave both empty for anonymous access." error />
+                <Submit label="Replace" busy="Saving…" pending=actions.replace.pending().into() testid="replace-account" />
+            </ActionForm>
+            <Show when=move || replaced.get()>
+                <p class="alert alert-ok" role="status">"Replaced. Test the sign-in to check it."</p>
+            </Show>
+        </section>
+    }
+}
+
+/// The repository list (a page of the catalogue at a time, or a note that
+/// the registry has none) and the tags of the repository chosen, each with
+/// its digest.
+#[component]
+fn Browser(ws: i64, id: i64) -> impl IntoView {
+    // The last repository of the page before, for the catalogue's paging;
+    // the earlier cursors, so "Previous" can go back.
+    let cursor = RwSignal::new(None::<String>);
+    let earlier = RwSignal::new(Vec::<Option<String>>::new());
+    let repositories = Resource::new(
+        move || cursor.get(),
+        move |last| registry_repositories(ws, id, last),
+    );
+    let tags = ServerAction::<RegistryTagsFn>::new();
+    let tags_error = last_error(tags);
+
+    view! {
+        <section class="card" aria-labelledby="repositories-heading">
+            <h2 id="repositories-heading">"Repositories"</h2>
+            <Transition fallback=|| view! { <p class="muted">"Asking the registry…"</p> }>
+                {move || Suspend::new(async move {
+                    match repositories.await {
+                        Ok(Repositories::Listed { names, next }) => view! {
+                            <Catalogue ws id names next cursor earlier tags />
+                        }.into_any(),
+                        Ok(Repositories::NoCatalogue { why }) => view! {
+                            <p class="muted" data-testid="no-catalogue">{why}</p>
+                        }.into_any(),
+                        Err(error) => view! {
+                            <p class="alert alert-error" role="alert" data-testid="repositories-error">{error.to_string()}</p>
+                        }.into_any(),
+                    }
+                })}
+            </Transition>
+            <ActionForm action=tags>
+                <input type="hidden" name="workspace_id" value=ws />
+                <input type="hidden" name="id" value=id />
+                <FormError error=tags_error fields=&["repository"] />
+                <Field name="repository" id="browse-repository" label="Repository"
+                    hint="Its name within the registry, like team/app (on Docker Hub, nginx means library/nginx)." error=tags_error />
+                <Submit label="Show tags" busy="Reading…" pending=tags.pending().into() testid="show-tags" />
+            </ActionForm>
+        </section>
+        {move || tags.value().get().and_then(Result::ok).map(|page| view! { <Tags ws id page tags /> })}
+    }
+}
+
+/// One page of the catalogue: each name opens its tags.
+#[component]
+fn Catalogue(
+    ws: i64,
+    id: i64,
+    names: Vec<String>,
+    next: Option<String>,
+    cursor: RwSignal<Option<String>>,
+    earlier: RwSignal<Vec<Option<String>>>,
+    tags: ServerAction<RegistryTagsFn>,
+) -> impl IntoView {
+    let has_earlier = move || earlier.with(|earlier| !earlier.is_empty());
+    let previous = move |_| {
+        let back = earlier.try_update(Vec::pop).flatten().flatten();
+        cursor.set(back);
+    };
+    let more = next.clone().map(|next| {
+        move |_| {
+            earlier.update(|earlier| earlier.push(cursor.get_untracked()));
+            cursor.set(Some(next.clone()));
+        }
+    });
+    if names.is_empty() {
+        return view! {
+            <p class="muted" data-testid="no-repositories">"The registry lists no repositories that this account may see."</p>
+        }
+        .into_any();
+    }
+    view! {
+        <ul class="plain-list" data-testid="repositories">
+            {names.into_iter().map(|name| {
+                let repository = name.clone();
+                let label = name.clone();
+                view! {
+                    <li data-testid="repository" data-name=name>
+                        <button type="button" class="link-button"
+                            on:click=move |_| {
+                                tags.dispatch(RegistryTagsFn {
+                                    workspace_id: ws,
+                                    id,
+                                    repository: repository.clone(),
+                                    last: None,
+                                });
+                            }>
+                            {label}
+                        </button>
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
+        <p class="pager">
+            <Show when=has_earlier>
+                <button type="button" class="button button-quiet" on:click=previous>"Previous"</button>
+            </Show>
+            {more.map(|more| view! {
+                <button type="button" class="button button-quiet" data-testid="more-repositories" on:click=more>"Next"</button>
+            })}
+        </p>
+    }
+    .into_any()
+}
+
+/// A page of tags with their digests.
+#[component]
+fn Tags(ws: i64, id: i64, page: TagPage, tags: ServerAction<RegistryTagsFn>) -> impl IntoView {
+    let repository = page.repository.clone();
+    let next = page.next.clone().map(|last| {
+        let repository = repository.clone();
+        move |_| {
+            tags.dispatch(RegistryTagsFn {
+                workspace_id: ws,
+                id,
+                repository: repository.clone(),
+                last: Some(last.clone()),
+            });
+        }
+    });
+    view! {
+        <section class="card" aria-labelledby="tags-heading">
+            <h2 id="tags-heading">"Tags of " <code data-testid="tags-repository">{page.repository.clone()}</code></h2>
+            {if page.tags.is_empty() {
+                view! { <p class="muted" data-testid="no-tags">"This repository has no tags."</p> }.into_any()
+            } else {
+                view! {
+                    <table class="table" data-testid="tags">
+                        <thead><tr><th>"Tag"</th><th>"Digest"</th></tr></thead>
+                        <tbody>
+                            {page.tags.into_iter().map(|row| view! {
+                                <tr data-testid="tag-row" data-tag=row.tag.clone()>
+                                    <td><code>{row.tag.clone()}</code></td>
+                                    <td>{match (row.digest, row.error) {
+                                        (Some(digest), _) => view! { <code data-testid="tag-digest">{digest}</code> }.into_any(),
+                                        (None, error) => view! {
+                                            <span class="field-error">{error.unwrap_or_else(|| "Not resolved.".into())}</span>
+                                        }.into_any(),
+                                    }}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any()
+            }}
+            {next.map(|next| view! {
+                <p class="pager">
+                    <button type="button" class="button button-quiet" data-testid="more-tags" on:click=next>"Next tags"</button>
+                </p>
+            })}
+        </section>
+    }
+}

@@ -1,0 +1,155 @@
+//! Sources: the list with status and last test, and the form that adds a
+//! container registry (here); a source's page with its repository and tag
+//! browser (`detail`). Passwords are write-only: the form sends them,
+//! nothing ever shows them again.
+
+mod detail;
+
+pub use detail::SourcePage;
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_navigate;
+
+use crate::AppError;
+use crate::components::error_view::ErrorList;
+use crate::components::forms::{Field, FormError, Submit, last_error};
+use crate::components::page_header::PageHeader;
+use crate::components::signed_in::{SignInRequired, use_viewer};
+use crate::pages::hosts::{LastCheck, StatusBadge};
+use crate::sources::server_fns::{AddRegistryFn, sources};
+use crate::sources::{RegistryProvider, SourceSummary};
+use crate::workspaces::roles::{Action, Role};
+
+#[component]
+pub fn SourcesPage() -> impl IntoView {
+    view! {
+        <PageHeader title="Sources" summary="Where the images services deploy come from: container registries." />
+        <SignInRequired>
+            <SourcesList />
+        </SignInRequired>
+    }
+}
+
+#[component]
+fn SourcesList() -> impl IntoView {
+    let viewer = use_viewer();
+    let add = ServerAction::<AddRegistryFn>::new();
+    let list = Resource::new(
+        move || (add.version().get(), viewer.version()),
+        |_| sources(),
+    );
+    // A new source opens on its own page, where it can be tested.
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(id)) = add.value().get() {
+            navigate(&format!("/sources/{id}"), Default::default());
+        }
+    });
+
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorList errors /> }>
+                {move || Suspend::new(async move {
+                    let sources = list.await?;
+                    let viewer = viewer.resource.await?;
+                    let (workspace_id, role) = viewer
+                        .map(|viewer| (viewer.workspace.id, viewer.workspace.role))
+                        .unwrap_or((0, Role::Member));
+                    Ok::<_, AppError>(view! {
+                        <SourceTable sources />
+                        {if role.may(Action::ManageResources) {
+                            view! { <AddRegistryForm workspace_id add /> }.into_any()
+                        } else {
+                            view! {
+                                <p class="muted" data-testid="sources-member-note">"Admins and owners of this workspace add and change sources."</p>
+                            }.into_any()
+                        }}
+                        <p class="muted">"Git repositories as sources are not built yet."</p>
+                    })
+                })}
+            </ErrorBoundary>
+        </Transition>
+    }
+}
+
+#[component]
+fn SourceTable(sources: Vec<SourceSummary>) -> impl IntoView {
+    if sources.is_empty() {
+        return view! {
+            <section class="card empty-state" data-testid="sources-empty">
+                <h2>"No sources yet"</h2>
+                <p>"This workspace has no sources. Add a container registry to browse its images and deploy them."</p>
+            </section>
+        }
+        .into_any();
+    }
+    view! {
+        <section class="card">
+            <table class="table" data-testid="sources">
+                <thead>
+                    <tr><th>"Name"</th><th>"Registry"</th><th>"Address"</th><th>"Account"</th><th>"Status"</th><th>"Last test"</th></tr>
+                </thead>
+                <tbody>
+                    {sources.into_iter().map(|source| {
+                        let link_text = source.name.clone();
+                        view! {
+                        <tr data-testid="source-row" data-name=source.name.clone()>
+                            <td><A href=format!("/sources/{}", source.id)>{link_text}</A></td>
+                            <td>{source.provider.label()}</td>
+                            <td><code>{source.url.clone()}</code></td>
+                            <td>{source.username.clone().unwrap_or_else(|| "anonymous".into())}</td>
+                            <td><StatusBadge status=source.status /></td>
+                            <td><LastCheck checked_at=source.checked_at latency_ms=source.latency_ms /></td>
+                        </tr>
+                    }}).collect_view()}
+                </tbody>
+            </table>
+        </section>
+    }
+    .into_any()
+}
+
+const FIELDS: &[&str] = &[
+    "provider",
+    "name",
+    "description",
+    "url",
+    "username",
+    "password",
+];
+
+#[component]
+fn AddRegistryForm(workspace_id: i64, add: ServerAction<AddRegistryFn>) -> impl IntoView {
+    let error = last_error(add);
+    let provider_message = move || {
+        error.with(|error| crate::components::forms::field_message(error.as_ref(), "provider"))
+    };
+    view! {
+        <section class="card" aria-labelledby="add-registry-heading">
+            <h2 id="add-registry-heading">"Add a container registry"</h2>
+            <ActionForm action=add>
+                <input type="hidden" name="workspace_id" value=workspace_id />
+                <FormError error fields=FIELDS />
+                <div class="field">
+                    <label for="registry-provider">"Registry"</label>
+                    <select id="registry-provider" name="provider" data-testid="registry-provider">
+                        {RegistryProvider::ALL.into_iter().map(|provider| view! {
+                            <option value=provider.as_str()>{provider.label()}</option>
+                        }).collect_view()}
+                    </select>
+                    <p class="field-error" data-testid="error-provider">{provider_message}</p>
+                </div>
+                <Field name="name" id="registry-name" label="Name" error />
+                <Field name="url" id="registry-url" label="Address" required=false
+                    hint="Like https://registry.example.com:5000. Leave empty for Docker Hub, GHCR or GitLab.com. http:// sends the password unencrypted: use it only on a trusted network." error />
+                <Field name="username" id="registry-username" label="Username" required=false autocomplete="off"
+                    hint="Leave this and the password empty for anonymous access." error />
+                <Field name="password" id="registry-password" label="Password or token" kind="password" required=false autocomplete="off"
+                    hint="Stored encrypted; never shown again. For GHCR a classic token with read:packages, for GitLab one with read_registry." error />
+                <Field name="description" id="registry-description" label="Description" required=false error />
+                <Submit label="Add registry" busy="Adding…" pending=add.pending().into() testid="add-registry" />
+            </ActionForm>
+        </section>
+    }
+}

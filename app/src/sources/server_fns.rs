@@ -1,0 +1,135 @@
+//! Server functions for sources. Reads act in the session's current
+//! workspace; changes and browsing name the workspace they act on, so that
+//! an action never lands elsewhere because the current workspace changed in
+//! another tab. Roles are checked by the sources context.
+
+use leptos::prelude::*;
+
+use super::{Repositories, SourceDetail, SourceSummary, TagPage};
+use crate::AppError;
+#[cfg(feature = "ssr")]
+use crate::{auth, services::service};
+
+#[cfg(feature = "ssr")]
+fn sources_service() -> Result<std::sync::Arc<dyn super::SourcesService>, AppError> {
+    service::<dyn super::SourcesService>()
+}
+
+/// The sources of the current workspace.
+#[server(name = SourcesFn, prefix = "/api", endpoint = "sources")]
+pub async fn sources() -> Result<Vec<SourceSummary>, AppError> {
+    let scope = auth::scope().await?;
+    sources_service()?.list(&scope).await
+}
+
+/// One source of the current workspace.
+#[server(name = SourceFn, prefix = "/api", endpoint = "source")]
+pub async fn source(id: i64) -> Result<SourceDetail, AppError> {
+    let scope = auth::scope().await?;
+    sources_service()?.detail(&scope, id).await
+}
+
+/// Adds a container registry; `url` may be empty for a provider with a
+/// known address, and `username` with `password` for anonymous access.
+/// Returns its id.
+#[server(name = AddRegistryFn, prefix = "/api", endpoint = "add_registry")]
+pub async fn add_registry(
+    workspace_id: i64,
+    provider: String,
+    name: String,
+    description: Option<String>,
+    url: Option<String>,
+    username: Option<String>,
+    password: Option<String>,
+) -> Result<i64, AppError> {
+    let scope = auth::scope_in(workspace_id).await?;
+    let text = |value: &Option<String>| value.as_deref().unwrap_or_default().to_string();
+    let form = super::validate::RegistryForm {
+        provider: &provider,
+        name: &name,
+        description: &text(&description),
+        url: &text(&url),
+        username: &text(&username),
+        password: &text(&password),
+    };
+    let registry = super::validate::new_registry(&form)?;
+    sources_service()?
+        .create_registry(&scope, registry, &auth::client())
+        .await
+}
+
+/// Changes a source's name and description.
+#[server(name = UpdateSourceFn, prefix = "/api", endpoint = "update_source")]
+pub async fn update_source(
+    workspace_id: i64,
+    id: i64,
+    name: String,
+    description: Option<String>,
+) -> Result<(), AppError> {
+    let scope = auth::scope_in(workspace_id).await?;
+    let changes = super::validate::changes(&name, description.as_deref().unwrap_or_default())?;
+    sources_service()?
+        .update(&scope, id, changes, &auth::client())
+        .await
+}
+
+/// Replaces a registry's account; both fields empty make access
+/// anonymous. Needs sudo mode.
+#[server(name = ReplaceSourceAccountFn, prefix = "/api", endpoint = "replace_source_account")]
+pub async fn replace_source_account(
+    workspace_id: i64,
+    id: i64,
+    username: Option<String>,
+    password: Option<String>,
+) -> Result<(), AppError> {
+    let (_, state) = auth::signed_in().await?;
+    let scope = auth::scope_in(workspace_id).await?;
+    scope.require(crate::workspaces::roles::Action::ManageResources)?;
+    auth::require_sudo(&state)?;
+    let account = super::validate::account(
+        username.as_deref().unwrap_or_default(),
+        password.as_deref().unwrap_or_default(),
+    )?;
+    sources_service()?
+        .replace_account(&scope, id, account, &auth::client())
+        .await
+}
+
+/// Signs in to a source now and returns what it found.
+#[server(name = TestSourceFn, prefix = "/api", endpoint = "test_source")]
+pub async fn test_source(workspace_id: i64, id: i64) -> Result<SourceDetail, AppError> {
+    let scope = auth::scope_in(workspace_id).await?;
+    sources_service()?.test(&scope, id).await
+}
+
+#[server(name = DeleteSourceFn, prefix = "/api", endpoint = "delete_source")]
+pub async fn delete_source(workspace_id: i64, id: i64) -> Result<(), AppError> {
+    let scope = auth::scope_in(workspace_id).await?;
+    sources_service()?.delete(&scope, id, &auth::client()).await
+}
+
+/// A page of a registry's repositories, after `last`.
+#[server(name = RegistryRepositoriesFn, prefix = "/api", endpoint = "registry_repositories")]
+pub async fn registry_repositories(
+    workspace_id: i64,
+    id: i64,
+    last: Option<String>,
+) -> Result<Repositories, AppError> {
+    let scope = auth::scope_in(workspace_id).await?;
+    let last = super::validate::cursor("last", last)?;
+    sources_service()?.repositories(&scope, id, last).await
+}
+
+/// A page of a repository's tags with their digests, after `last`.
+#[server(name = RegistryTagsFn, prefix = "/api", endpoint = "registry_tags")]
+pub async fn registry_tags(
+    workspace_id: i64,
+    id: i64,
+    repository: String,
+    last: Option<String>,
+) -> Result<TagPage, AppError> {
+    let scope = auth::scope_in(workspace_id).await?;
+    let repository = super::validate::repository("repository", &repository)?;
+    let last = super::validate::cursor("last", last)?;
+    sources_service()?.tags(&scope, id, &repository, last).await
+}

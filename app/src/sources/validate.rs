@@ -1,0 +1,304 @@
+//! The rules for source forms, shared by the browser and the server (which
+//! enforces them). Each message names what to change.
+
+use super::{NewRegistry, RegistryAccount, RegistryProvider, SourceChanges};
+use crate::AppError;
+use crate::accounts::validate::name;
+use crate::hosts::validate::{SECRET_MAX_CHARS, description};
+
+/// Longest registry address accepted.
+pub const URL_MAX_CHARS: usize = 300;
+/// Longest registry username accepted (Docker Hub allows 30, GitLab 255).
+pub const USERNAME_MAX_CHARS: usize = 255;
+/// Longest repository name accepted (distribution's own limit).
+pub const REPOSITORY_MAX_CHARS: usize = 255;
+/// Longest tag (the distribution grammar's limit).
+pub const TAG_MAX_CHARS: usize = 128;
+
+/// A registry's address: `http(s)://host[:port][/path]`, without
+/// credentials, query or fragment; a trailing `/` or `/v2` is dropped.
+pub fn registry_url(field: &str, value: &str) -> Result<String, AppError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(AppError::invalid(field, "Enter the registry's address."));
+    }
+    if value.chars().count() > URL_MAX_CHARS {
+        return Err(AppError::invalid(
+            field,
+            format!("An address has at most {URL_MAX_CHARS} characters."),
+        ));
+    }
+    let Some((scheme, rest)) = value.split_once("://") else {
+        return Err(AppError::invalid(
+            field,
+            "Start the address with https:// (or http:// for a registry on a trusted network).",
+        ));
+    };
+    let scheme = scheme.to_ascii_lowercase();
+    if scheme != "https" && scheme != "http" {
+        return Err(AppError::invalid(
+            field,
+            "A registry is reached over https:// or http://.",
+        ));
+    }
+    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+    if authority.contains('@') {
+        return Err(AppError::invalid(
+            field,
+            "Put the username and password in their own fields, not in the address.",
+        ));
+    }
+    let authority_ok = !authority.is_empty()
+        && authority
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+    if !authority_ok || authority.starts_with(['.', '-', ':']) {
+        return Err(AppError::invalid(
+            field,
+            format!("{authority:?} is not a host name, or host:port."),
+        ));
+    }
+    let path_ok = path
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '~' | '/'));
+    if !path_ok || path.split('/').any(|segment| segment == "..") {
+        return Err(AppError::invalid(
+            field,
+            "The address cannot have a query, a fragment or unusual characters in its path.",
+        ));
+    }
+    let path = path.trim_end_matches('/');
+    let path = path
+        .strip_suffix("v2")
+        .unwrap_or(path)
+        .trim_end_matches('/');
+    let mut url = format!("{scheme}://{}", authority.to_ascii_lowercase());
+    if !path.is_empty() {
+        url.push('/');
+        url.push_str(path);
+    }
+    Ok(url)
+}
+
+/// A registry account: both fields or neither (anonymous access).
+pub fn account(username: &str, password: &str) -> Result<Option<RegistryAccount>, AppError> {
+    let username = username.trim();
+    let password = password.trim();
+    match (username.is_empty(), password.is_empty()) {
+        (true, true) => return Ok(None),
+        (true, false) => {
+            return Err(AppError::invalid(
+                "username",
+                "Enter the username this password or token belongs to.",
+            ));
+        }
+        (false, true) => {
+            return Err(AppError::invalid(
+                "password",
+                "Enter the password or token, or clear the username for anonymous access.",
+            ));
+        }
+        (false, false) => {}
+    }
+    if username.chars().count() > USERNAME_MAX_CHARS {
+        return Err(AppError::invalid(
+            "username",
+            format!("A username has at most {USERNAME_MAX_CHARS} characters."),
+        ));
+    }
+    // Basic sign-in joins the two with a colon, so one in the name would
+    // move the rest into the password.
+    if username
+        .chars()
+        .any(|c| c == ':' || c.is_whitespace() || c.is_control())
+    {
+        return Err(AppError::invalid(
+            "username",
+            "A username cannot contain colons, spaces or line breaks.",
+        ));
+    }
+    if password.chars().count() > SECRET_MAX_CHARS {
+        return Err(AppError::invalid(
+            "password",
+            format!("A password or token has at most {SECRET_MAX_CHARS} characters."),
+        ));
+    }
+    if password.chars().any(char::is_control) {
+        return Err(AppError::invalid(
+            "password",
+            "The password cannot contain line breaks; paste it again.",
+        ));
+    }
+    Ok(Some(RegistryAccount {
+        username: username.to_string(),
+        password: password.to_string(),
+    }))
+}
+
+/// A registry form as sent.
+#[derive(Debug, Clone, Copy)]
+pub struct RegistryForm<'a> {
+    pub provider: &'a str,
+    pub name: &'a str,
+    pub description: &'a str,
+    /// Empty for the provider's default address.
+    pub url: &'a str,
+    pub username: &'a str,
+    pub password: &'a str,
+}
+
+pub fn new_registry(form: &RegistryForm<'_>) -> Result<NewRegistry, AppError> {
+    let Some(provider) = RegistryProvider::parse(form.provider) else {
+        return Err(AppError::invalid(
+            "provider",
+            "Choose who runs this registry.",
+        ));
+    };
+    let url = match (form.url.trim(), provider.default_url()) {
+        ("", Some(default)) => default.to_string(),
+        (typed, _) => registry_url("url", typed)?,
+    };
+    Ok(NewRegistry {
+        name: name("name", form.name)?,
+        description: description("description", form.description)?,
+        provider,
+        url,
+        account: account(form.username, form.password)?,
+    })
+}
+
+pub fn changes(name_text: &str, description_text: &str) -> Result<SourceChanges, AppError> {
+    Ok(SourceChanges {
+        name: name("name", name_text)?,
+        description: description("description", description_text)?,
+    })
+}
+
+/// A repository name as typed, bounded; the server checks its grammar.
+pub fn repository(field: &str, value: &str) -> Result<String, AppError> {
+    let value = value.trim().trim_matches('/');
+    if value.is_empty() {
+        return Err(AppError::invalid(field, "Enter a repository name."));
+    }
+    if value.chars().count() > REPOSITORY_MAX_CHARS {
+        return Err(AppError::invalid(
+            field,
+            format!("A repository name has at most {REPOSITORY_MAX_CHARS} characters."),
+        ));
+    }
+    Ok(value.to_string())
+}
+
+/// A page cursor (the last repository or tag of the previous page),
+/// bounded; `None` for the first page.
+pub fn cursor(field: &str, value: Option<String>) -> Result<Option<String>, AppError> {
+    match value.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(value) if value.chars().count() > REPOSITORY_MAX_CHARS => Err(AppError::invalid(
+            field,
+            "That page position is too long to be a repository or tag.",
+        )),
+        Some(value) => Ok(Some(value.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_addresses_are_normalised_or_refused_with_a_reason() {
+        assert_eq!(
+            registry_url("url", " HTTPS://Registry.Example.com:5000/v2/ ").unwrap(),
+            "https://registry.example.com:5000"
+        );
+        assert_eq!(
+            registry_url("url", "http://127.0.0.1:5000").unwrap(),
+            "http://127.0.0.1:5000"
+        );
+        assert_eq!(
+            registry_url("url", "https://example.com/mirror/").unwrap(),
+            "https://example.com/mirror"
+        );
+        for (bad, words) in [
+            ("", "Enter"),
+            ("registry.example.com", "Start the address"),
+            ("ftp://example.com", "https://"),
+            ("https://alice:pw@example.com", "own fields"),
+            ("https://exa mple.com", "not a host"),
+            ("https://example.com/a?x=1", "query"),
+            ("https://example.com/../x", "query"),
+        ] {
+            let error = registry_url("url", bad).unwrap_err().to_string();
+            assert!(error.contains(words), "{bad:?}: {error}");
+        }
+    }
+
+    #[test]
+    fn an_account_is_both_fields_or_neither() {
+        assert_eq!(account("", " ").unwrap(), None);
+        let both = account(" alice ", " s3cret ").unwrap().unwrap();
+        assert_eq!(
+            (both.username.as_str(), both.password.as_str()),
+            ("alice", "s3cret")
+        );
+        assert!(
+            account("alice", "")
+                .unwrap_err()
+                .to_string()
+                .contains("password")
+        );
+        assert!(
+            account("", "pw")
+                .unwrap_err()
+                .to_string()
+                .contains("username")
+        );
+        assert!(
+            account("al:ice", "pw")
+                .unwrap_err()
+                .to_string()
+                .contains("colons")
+        );
+        assert!(account("alice", &"x".repeat(SECRET_MAX_CHARS + 1)).is_err());
+    }
+
+    #[test]
+    fn known_providers_have_a_default_address_and_generic_needs_one() {
+        let form = RegistryForm {
+            provider: "ghcr",
+            name: "GitHub",
+            description: "",
+            url: "",
+            username: "",
+            password: "",
+        };
+        assert_eq!(new_registry(&form).unwrap().url, "https://ghcr.io");
+        let generic = RegistryForm {
+            provider: "generic",
+            ..form
+        };
+        let error = new_registry(&generic).unwrap_err().to_string();
+        assert!(error.contains("address"), "{error}");
+        let unknown = RegistryForm {
+            provider: "quay",
+            ..form
+        };
+        assert!(new_registry(&unknown).is_err());
+    }
+
+    #[test]
+    fn debug_output_never_shows_the_password() {
+        let form = RegistryForm {
+            provider: "generic",
+            name: "Mine",
+            description: "",
+            url: "https://r.example.com",
+            username: "alice",
+            password: "planted-password-123",
+        };
+        let shown = format!("{:?}", new_registry(&form).unwrap());
+        assert!(shown.contains("alice"), "{shown}");
+        assert!(!shown.contains("planted-password-123"), "{shown}");
+    }
+}
