@@ -15,9 +15,10 @@ as_root() {
 # ssh-keygen) is the real SSH server Docker hosts are reached through;
 # docker-registry (distribution) is the real registry the registry client is
 # tested against, and apache2-utils has the htpasswd that writes its bcrypt
-# password file.
+# password file; git serves the test repositories (http-backend, and
+# upload-pack over sshd).
 packages=(lld-19 chromium chromium-driver postgresql python3-aiosmtpd openssh-server openssh-client
-    docker-registry apache2-utils)
+    docker-registry apache2-utils git)
 if [ "$CAVEMAN_TOOLCHAIN" = debian ]; then
     packages+=(rustc-web cargo-web rust-web-src rust-web-clippy rustfmt-web)
 fi

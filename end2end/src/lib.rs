@@ -6,10 +6,11 @@
 //! both before running them. `CAVEMAN_BIN` and `CAVEMAN_SITE_ROOT` point at
 //! other builds, `CHROMEDRIVER` and `CHROMIUM` at other browser binaries.
 //!
-//! `sshd` is a real SSH server for the Docker-over-SSH tests and `registry`
-//! a real container registry for the sources tests, both shared with the
-//! server's integration tests.
+//! `sshd` is a real SSH server for the Docker-over-SSH tests, `registry` a
+//! real container registry and `git` real git repositories for the sources
+//! tests, all shared with the server's integration tests.
 
+pub mod git;
 pub mod registry;
 pub mod sshd;
 

@@ -442,3 +442,64 @@ async fn a_private_registry_is_added_tested_and_browsed_to_real_digests_through_
     assert!(!page.contains(REGISTRY_PASSWORD), "the password came back");
     owner.close().await;
 }
+
+/// An admin adds a git repository over SSH in the browser: the page shows
+/// the fingerprint of the key the real sshd presents, the admin confirms
+/// it and pastes a key, and the repository's branches appear with the
+/// commits git itself reports.
+#[tokio::test]
+async fn a_git_repository_over_ssh_is_pinned_added_and_its_branches_shown_through_the_pages() {
+    let repositories = end2end::git::Repositories::create();
+    let sshd = end2end::sshd::Sshd::start().await;
+    let server = Server::start().await;
+    server
+        .create_account("olga@example.com", "Olga", PASSWORD)
+        .await;
+    let owner = Browser::start().await;
+    owner.sign_in(&server, "olga@example.com", PASSWORD).await;
+    let url = format!(
+        "ssh://{}@{}{}",
+        end2end::sshd::user(),
+        sshd.address(),
+        repositories.path("team/app.git").display()
+    );
+
+    owner.open_hydrated(&server.url("/sources")).await;
+    owner.fill("#git-ssh-scan-url", &url).await;
+    owner.click("[data-testid=scan-git-host-key]").await;
+    owner
+        .wait_for_text(
+            "[data-testid=scanned-git-fingerprint]",
+            &sshd.host_fingerprint(),
+        )
+        .await;
+    owner.click("[data-testid=confirm-git-fingerprint]").await;
+    owner.fill("#git-ssh-name", "App repository").await;
+    owner.fill("#git-ssh-private-key", &sshd.client_key()).await;
+    owner.click("[data-testid=add-git-ssh]").await;
+
+    owner
+        .wait_for_text("[data-testid=source-name]", "App repository")
+        .await;
+    owner
+        .wait_for_text("[data-testid=pinned-fingerprint]", &sshd.host_fingerprint())
+        .await;
+    for branch in ["main", "dev"] {
+        owner
+            .wait_for_text(
+                &format!(
+                    "[data-testid=branch-row][data-branch={branch}] [data-testid=branch-commit]"
+                ),
+                &repositories.commit(branch),
+            )
+            .await;
+    }
+    owner.click("[data-testid=test-source]").await;
+    owner
+        .wait_for_text("[data-testid=host-status]", "reachable")
+        .await;
+    owner
+        .wait_for_text("[data-testid=default-branch]", "main")
+        .await;
+    owner.close().await;
+}

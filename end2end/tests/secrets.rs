@@ -1,5 +1,5 @@
-//! The planted-secret test: a password, a session cookie, and host and
-//! registry credentials sealed by the vault go through a whole session of the real
+//! The planted-secret test: a password, a session cookie, and host,
+//! registry and git credentials sealed by the vault go through a whole session of the real
 //! server, then the database file, the server's debug log and every HTTP
 //! response are searched for them.
 
@@ -12,6 +12,7 @@ const RUNPOD_KEY_REPLACED: &str = "rpa_planted_replacement_91b7";
 const FLY_TOKEN: &str = "fm2_planted_fly_token_a4c6";
 const REGISTRY_PASSWORD: &str = "planted-registry-password-6e0f";
 const REGISTRY_PASSWORD_REPLACED: &str = "planted-registry-replacement-2b9d";
+const GIT_TOKEN: &str = "planted-git-token-8d31aa";
 
 /// A client that keeps the session cookie by hand and records every
 /// response it gets.
@@ -236,7 +237,7 @@ async fn a_planted_password_and_session_id_appear_nowhere() {
         ("password", REGISTRY_PASSWORD_REPLACED),
     ];
     assert_eq!(
-        session.call("replace_source_account", &args).await,
+        session.call("replace_source_credentials", &args).await,
         200,
         "{}",
         session.last
@@ -250,6 +251,71 @@ async fn a_planted_password_and_session_id_appear_nowhere() {
     assert_eq!(session.call("sources", &[]).await, 200);
     assert_eq!(session.get("/sources").await, 200);
     assert_eq!(session.get(&format!("/sources/{source}")).await, 200);
+
+    // A git token over HTTPS, and a private key over SSH (a real sshd, so
+    // that its host key can be pinned; the repository itself is missing).
+    let git_url = format!("http://{closed}/team/app.git");
+    let args = [
+        ("workspace_id", workspace.as_str()),
+        ("provider", "github"),
+        ("name", "Git over HTTPS"),
+        ("url", git_url.as_str()),
+        ("username", "robot"),
+        ("password", GIT_TOKEN),
+    ];
+    assert_eq!(
+        session.call("add_git", &args).await,
+        200,
+        "{}",
+        session.last
+    );
+    let git_https = session.last.clone();
+    let sshd = end2end::sshd::Sshd::start().await;
+    let ssh_url = format!(
+        "ssh://{}@{}/srv/none.git",
+        end2end::sshd::user(),
+        sshd.address()
+    );
+    let args = [
+        ("workspace_id", workspace.as_str()),
+        ("url", ssh_url.as_str()),
+    ];
+    assert_eq!(
+        session.call("scan_git_host_key", &args).await,
+        200,
+        "{}",
+        session.last
+    );
+    let private_key = sshd.client_key();
+    let fingerprint = sshd.host_fingerprint();
+    let args = [
+        ("workspace_id", workspace.as_str()),
+        ("provider", "generic"),
+        ("name", "Git over SSH"),
+        ("url", ssh_url.as_str()),
+        ("private_key", private_key.as_str()),
+        ("host_key_fingerprint", fingerprint.as_str()),
+    ];
+    assert_eq!(
+        session.call("add_git", &args).await,
+        200,
+        "{}",
+        session.last
+    );
+    let git_ssh = session.last.clone();
+    for id in [&git_https, &git_ssh] {
+        let args = [("workspace_id", workspace.as_str()), ("id", id.as_str())];
+        assert_eq!(session.call("test_source", &args).await, 200);
+        assert!(session.last.contains("unreachable"), "{}", session.last);
+        assert_eq!(session.call("git_branches", &args).await, 502);
+        assert_eq!(session.get(&format!("/sources/{id}")).await, 200);
+    }
+    assert_eq!(session.get("/sources").await, 200);
+    // The key's body: its BEGIN and END lines are not secret.
+    let key_body: String = private_key
+        .lines()
+        .filter(|line| !line.starts_with("-----"))
+        .collect();
 
     let mut stored = Vec::new();
     for file in ["caveman.db", "caveman.db-wal"] {
@@ -282,6 +348,7 @@ async fn a_planted_password_and_session_id_appear_nowhere() {
         FLY_TOKEN,
         REGISTRY_PASSWORD,
         REGISTRY_PASSWORD_REPLACED,
+        GIT_TOKEN,
     ];
     for secret in [PASSWORD, NEW_PASSWORD, session_id.as_str()]
         .into_iter()
@@ -290,6 +357,29 @@ async fn a_planted_password_and_session_id_appear_nowhere() {
         assert_eq!(occurrences(&stored, secret), 0, "{secret} is stored");
         assert_eq!(occurrences(log.as_bytes(), secret), 0, "{secret} is logged");
     }
+    // Each line of the key's body, since a stored or sent copy could be
+    // wrapped or escaped differently from the pasted text.
+    for line in private_key
+        .lines()
+        .filter(|line| !line.starts_with("-----"))
+    {
+        assert_eq!(
+            occurrences(&stored, line),
+            0,
+            "a private key line is stored"
+        );
+        assert_eq!(
+            occurrences(log.as_bytes(), line),
+            0,
+            "a private key line is logged"
+        );
+        assert_eq!(
+            occurrences(session.seen.as_bytes(), line),
+            0,
+            "a private key line was sent back"
+        );
+    }
+    assert!(key_body.len() > 40, "the key has a body to search for");
     for password in [PASSWORD, NEW_PASSWORD].into_iter().chain(credentials) {
         assert_eq!(
             occurrences(session.seen.as_bytes(), password),

@@ -41,6 +41,7 @@ pub enum Action {
     SourceCreated,
     SourceChanged,
     SourceCredentialsReplaced,
+    SourceHostKeyPinned,
     SourceDeleted,
     VaultRotated,
 }
@@ -77,6 +78,7 @@ impl Action {
             Action::SourceCreated => "source_created",
             Action::SourceChanged => "source_changed",
             Action::SourceCredentialsReplaced => "source_credentials_replaced",
+            Action::SourceHostKeyPinned => "source_host_key_pinned",
             Action::SourceDeleted => "source_deleted",
             Action::VaultRotated => "vault_rotated",
         }

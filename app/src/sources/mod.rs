@@ -1,9 +1,10 @@
-//! Sources: where the images (and later the code) that services deploy
-//! come from. A source belongs to one workspace; its password or token is
+//! Sources: where the images and code that services deploy come from. A
+//! source belongs to one workspace; its password, token or private key is
 //! sealed by the server's vault and never sent back. Admins and owners add
 //! and change sources; members see them, test them and browse them.
 //!
-//! Container registries are built; git repositories are not built yet.
+//! Container registries are browsed by repository, tag and digest; git
+//! repositories (over HTTPS or SSH) by branch and commit.
 
 pub mod server_fns;
 pub mod validate;
@@ -16,58 +17,101 @@ use crate::{AppError, auth::Client, scope::Scope};
 /// Sources are tested like hosts, with the same three outcomes.
 pub use crate::hosts::HostStatus as SourceStatus;
 
-/// Who runs a container registry, which decides its address, how it signs
-/// in and how its repositories are found.
+/// What a source is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum RegistryProvider {
-    DockerHub,
-    Ghcr,
-    Gitlab,
-    /// Any registry speaking the OCI distribution API (v2).
-    Generic,
+pub enum SourceKind {
+    /// A container registry: repositories of images, by tag and digest.
+    Registry,
+    /// A git repository: branches and their commits.
+    Git,
 }
 
-impl RegistryProvider {
-    pub const ALL: [RegistryProvider; 4] = [
-        RegistryProvider::Generic,
-        RegistryProvider::DockerHub,
-        RegistryProvider::Ghcr,
-        RegistryProvider::Gitlab,
-    ];
-
+impl SourceKind {
     pub fn as_str(self) -> &'static str {
         match self {
-            RegistryProvider::DockerHub => "docker_hub",
-            RegistryProvider::Ghcr => "ghcr",
-            RegistryProvider::Gitlab => "gitlab",
-            RegistryProvider::Generic => "generic",
+            SourceKind::Registry => "registry",
+            SourceKind::Git => "git",
         }
     }
 
-    pub fn parse(value: &str) -> Option<RegistryProvider> {
-        RegistryProvider::ALL
+    pub fn parse(value: &str) -> Option<SourceKind> {
+        [SourceKind::Registry, SourceKind::Git]
             .into_iter()
+            .find(|kind| kind.as_str() == value)
+    }
+}
+
+/// Who runs a source, which decides its default address, how it signs in
+/// and how its contents are found. Not every provider has both kinds:
+/// see [`Provider::REGISTRIES`] and [`Provider::GIT`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Provider {
+    DockerHub,
+    Ghcr,
+    Github,
+    Gitlab,
+    /// Any registry speaking the OCI distribution API (v2), or any git
+    /// server speaking git's smart HTTP or SSH protocol.
+    Generic,
+}
+
+impl Provider {
+    /// Who runs container registries, in the order the form offers them.
+    pub const REGISTRIES: [Provider; 4] = [
+        Provider::Generic,
+        Provider::DockerHub,
+        Provider::Ghcr,
+        Provider::Gitlab,
+    ];
+    /// Who hosts git repositories, in the order the forms offer them.
+    pub const GIT: [Provider; 3] = [Provider::Generic, Provider::Github, Provider::Gitlab];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Provider::DockerHub => "docker_hub",
+            Provider::Ghcr => "ghcr",
+            Provider::Github => "github",
+            Provider::Gitlab => "gitlab",
+            Provider::Generic => "generic",
+        }
+    }
+
+    /// The provider named `value`, if it runs sources of `kind`.
+    pub fn parse(kind: SourceKind, value: &str) -> Option<Provider> {
+        let offered: &[Provider] = match kind {
+            SourceKind::Registry => &Provider::REGISTRIES,
+            SourceKind::Git => &Provider::GIT,
+        };
+        offered
+            .iter()
+            .copied()
             .find(|provider| provider.as_str() == value)
     }
 
-    pub fn label(self) -> &'static str {
-        match self {
-            RegistryProvider::DockerHub => "Docker Hub",
-            RegistryProvider::Ghcr => "GitHub Container Registry",
-            RegistryProvider::Gitlab => "GitLab container registry",
-            RegistryProvider::Generic => "OCI / v2 registry",
+    pub fn label(self, kind: SourceKind) -> &'static str {
+        match (kind, self) {
+            (SourceKind::Registry, Provider::DockerHub) => "Docker Hub",
+            (SourceKind::Registry, Provider::Ghcr | Provider::Github) => {
+                "GitHub Container Registry"
+            }
+            (SourceKind::Registry, Provider::Gitlab) => "GitLab container registry",
+            (SourceKind::Registry, Provider::Generic) => "OCI / v2 registry",
+            (SourceKind::Git, Provider::Github | Provider::Ghcr) => "GitHub",
+            (SourceKind::Git, Provider::Gitlab) => "GitLab",
+            (SourceKind::Git, Provider::DockerHub | Provider::Generic) => "Git server",
         }
     }
 
     /// The registry's address when the operator gives none. A generic
     /// registry has no default; a self-managed GitLab has its own address.
-    pub fn default_url(self) -> Option<&'static str> {
+    pub fn default_registry_url(self) -> Option<&'static str> {
         match self {
-            RegistryProvider::DockerHub => Some("https://registry-1.docker.io"),
-            RegistryProvider::Ghcr => Some("https://ghcr.io"),
-            RegistryProvider::Gitlab => Some("https://registry.gitlab.com"),
-            RegistryProvider::Generic => None,
+            Provider::DockerHub => Some("https://registry-1.docker.io"),
+            Provider::Ghcr => Some("https://ghcr.io"),
+            Provider::Gitlab => Some("https://registry.gitlab.com"),
+            Provider::Github | Provider::Generic => None,
         }
     }
 }
@@ -78,15 +122,25 @@ pub struct SourceSummary {
     pub id: i64,
     pub workspace_id: i64,
     pub name: String,
-    pub provider: RegistryProvider,
-    /// The registry's address, like `https://ghcr.io`.
+    pub kind: SourceKind,
+    pub provider: Provider,
+    /// The registry's address (`https://ghcr.io`), or the repository's
+    /// (`https://host/path.git`, `ssh://user@host:port/path`).
     pub url: String,
-    /// The account signed in as; `None` for anonymous access.
+    /// The account signed in as (over SSH, the user); `None` for
+    /// anonymous access.
     pub username: Option<String>,
     pub status: SourceStatus,
     /// Unix seconds of the last test.
     pub checked_at: Option<i64>,
     pub latency_ms: Option<i64>,
+}
+
+impl SourceSummary {
+    /// Who runs it, in words.
+    pub fn provider_label(&self) -> &'static str {
+        self.provider.label(self.kind)
+    }
 }
 
 /// A source with everything known about it except its secret.
@@ -102,6 +156,21 @@ pub struct SourceDetail {
     pub updated_at: i64,
     /// Why the last test failed, when it did.
     pub check_error: Option<String>,
+    /// The pinned SSH host key's fingerprint (`SHA256:…`), for a git
+    /// repository reached over SSH.
+    pub host_key_fingerprint: Option<String>,
+    /// What the last test that reached a git repository found.
+    pub git: Option<GitFacts>,
+}
+
+/// A git repository as its last successful test saw it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GitFacts {
+    /// The branch HEAD points to, when the server says.
+    pub default_branch: Option<String>,
+    /// The commit the default branch points to; `None` when empty.
+    pub head_commit: Option<String>,
+    pub branch_count: i64,
 }
 
 /// A registry to add, validated.
@@ -109,16 +178,16 @@ pub struct SourceDetail {
 pub struct NewRegistry {
     pub name: String,
     pub description: String,
-    pub provider: RegistryProvider,
+    pub provider: Provider,
     /// Normalised: scheme and host, no trailing slash, no `/v2`.
     pub url: String,
     /// Both or neither: anonymous access has no account.
-    pub account: Option<RegistryAccount>,
+    pub account: Option<SourceAccount>,
 }
 
 /// A registry account as typed.
 #[derive(Clone, PartialEq, Eq)]
-pub struct RegistryAccount {
+pub struct SourceAccount {
     pub username: String,
     pub password: String,
 }
@@ -135,10 +204,111 @@ impl std::fmt::Debug for NewRegistry {
     }
 }
 
-impl std::fmt::Debug for RegistryAccount {
+impl std::fmt::Debug for SourceAccount {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "RegistryAccount({}, [redacted])", self.username)
+        write!(f, "SourceAccount({}, [redacted])", self.username)
     }
+}
+
+/// A git repository to add, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewGit {
+    pub name: String,
+    pub description: String,
+    pub provider: Provider,
+    pub remote: NewGitRemote,
+}
+
+/// Where a new git repository is and its credential.
+#[derive(Clone, PartialEq, Eq)]
+pub enum NewGitRemote {
+    Https {
+        /// Normalised, like `https://github.com/acme/app.git`.
+        url: String,
+        /// `None` for a public repository.
+        account: Option<SourceAccount>,
+    },
+    Ssh {
+        /// `host:port`.
+        address: String,
+        user: String,
+        /// As `git clone user@host:path` takes it.
+        path: String,
+        private_key: String,
+        /// The fingerprint the operator confirmed; the server pins the key
+        /// only if the host still presents that one.
+        host_key_fingerprint: String,
+    },
+}
+
+impl std::fmt::Debug for NewGitRemote {
+    /// Never prints a credential.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NewGitRemote::Https { url, account } => write!(f, "Https({url}, {account:?})"),
+            NewGitRemote::Ssh {
+                address,
+                user,
+                path,
+                ..
+            } => write!(f, "Ssh({user}@{address}:{path}, [redacted])"),
+        }
+    }
+}
+
+/// A replacement credential, as sent: which fields count depends on the
+/// source, which only the server knows.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct NewSourceCredentials {
+    /// For a registry or a git repository over HTTPS; `None` for
+    /// anonymous access.
+    pub account: Option<SourceAccount>,
+    /// For a git repository over SSH.
+    pub private_key: Option<String>,
+}
+
+impl std::fmt::Debug for NewSourceCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewSourceCredentials")
+            .field("account", &self.account)
+            .field(
+                "private_key",
+                &self.private_key.as_ref().map(|_| "[redacted]"),
+            )
+            .finish()
+    }
+}
+
+/// The key a git repository's SSH server presents, for the operator to
+/// compare before it is pinned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScannedGitHostKey {
+    /// The repository's address as typed, normalised.
+    pub url: String,
+    /// `host:port`.
+    pub address: String,
+    /// `SHA256:…`.
+    pub fingerprint: String,
+    /// Like `ssh-ed25519`.
+    pub algorithm: String,
+}
+
+/// One branch of a git repository and the commit it points to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GitBranch {
+    pub name: String,
+    pub commit: String,
+}
+
+/// A git repository's branches as it lists them now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GitBranches {
+    pub default_branch: Option<String>,
+    pub head_commit: Option<String>,
+    /// By name; at most a thousand.
+    pub branches: Vec<GitBranch>,
+    /// Every branch, including those not listed.
+    pub branch_count: i64,
 }
 
 /// Changes to a source's non-secret settings.
@@ -207,16 +377,35 @@ pub trait SourcesService: Send + Sync + 'static {
         changes: SourceChanges,
         client: &Client,
     ) -> Result<(), AppError>;
-    /// Replaces the account (or makes access anonymous with `None`); the
-    /// caller checked sudo mode.
-    async fn replace_account(
+    async fn create_git(
+        &self,
+        scope: &Scope,
+        git: NewGit,
+        client: &Client,
+    ) -> Result<i64, AppError>;
+    /// Replaces the credential (an account, `None` for anonymous access,
+    /// or an SSH private key); the caller checked sudo mode.
+    async fn replace_credentials(
         &self,
         scope: &Scope,
         id: i64,
-        account: Option<RegistryAccount>,
+        credentials: NewSourceCredentials,
         client: &Client,
     ) -> Result<(), AppError>;
-    /// Signs in to the registry now and stores the outcome.
+    /// Pins the key a git repository's SSH server presents now, if it is
+    /// the one with the fingerprint the operator confirmed; the caller
+    /// checked sudo mode.
+    async fn pin_host_key(
+        &self,
+        scope: &Scope,
+        id: i64,
+        fingerprint: &str,
+        client: &Client,
+    ) -> Result<SourceDetail, AppError>;
+    /// A git repository's branches, read from it now.
+    async fn branches(&self, scope: &Scope, id: i64) -> Result<GitBranches, AppError>;
+    /// Signs in to the registry, or lists the repository's refs, now and
+    /// stores the outcome.
     async fn test(&self, scope: &Scope, id: i64) -> Result<SourceDetail, AppError>;
     async fn delete(&self, scope: &Scope, id: i64, client: &Client) -> Result<(), AppError>;
     /// A page of the registry's catalogue after `last`.

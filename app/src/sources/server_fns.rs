@@ -5,7 +5,7 @@
 
 use leptos::prelude::*;
 
-use super::{Repositories, SourceDetail, SourceSummary, TagPage};
+use super::{GitBranches, Repositories, ScannedGitHostKey, SourceDetail, SourceSummary, TagPage};
 use crate::AppError;
 #[cfg(feature = "ssr")]
 use crate::{auth, services::service};
@@ -73,29 +73,117 @@ pub async fn update_source(
         .await
 }
 
-/// Replaces a registry's account; both fields empty make access
-/// anonymous. Needs sudo mode.
-#[server(name = ReplaceSourceAccountFn, prefix = "/api", endpoint = "replace_source_account")]
-pub async fn replace_source_account(
+/// Replaces a source's credential: the account of a registry or of a git
+/// repository over HTTPS (both fields empty make access anonymous), or the
+/// private key of a git repository over SSH. Needs sudo mode.
+#[server(name = ReplaceSourceCredentialsFn, prefix = "/api", endpoint = "replace_source_credentials")]
+pub async fn replace_source_credentials(
     workspace_id: i64,
     id: i64,
     username: Option<String>,
     password: Option<String>,
+    private_key: Option<String>,
 ) -> Result<(), AppError> {
     let (_, state) = auth::signed_in().await?;
     let scope = auth::scope_in(workspace_id).await?;
     scope.require(crate::workspaces::roles::Action::ManageResources)?;
     auth::require_sudo(&state)?;
-    let account = super::validate::account(
+    let credentials = super::validate::credentials(
         username.as_deref().unwrap_or_default(),
         password.as_deref().unwrap_or_default(),
+        private_key.as_deref().unwrap_or_default(),
     )?;
     sources_service()?
-        .replace_account(&scope, id, account, &auth::client())
+        .replace_credentials(&scope, id, credentials, &auth::client())
         .await
 }
 
-/// Signs in to a source now and returns what it found.
+/// Adds a git repository: over HTTPS with an optional username and token,
+/// or over SSH with a private key and the host key fingerprint the
+/// operator confirmed. Returns its id.
+#[server(name = AddGitFn, prefix = "/api", endpoint = "add_git")]
+pub async fn add_git(
+    workspace_id: i64,
+    provider: String,
+    name: String,
+    url: String,
+    description: Option<String>,
+    username: Option<String>,
+    password: Option<String>,
+    private_key: Option<String>,
+    host_key_fingerprint: Option<String>,
+) -> Result<i64, AppError> {
+    let scope = auth::scope_in(workspace_id).await?;
+    let text = |value: &Option<String>| value.as_deref().unwrap_or_default().to_string();
+    let form = super::validate::GitForm {
+        provider: &provider,
+        name: &name,
+        description: &text(&description),
+        url: &url,
+        username: &text(&username),
+        password: &text(&password),
+        private_key: &text(&private_key),
+        host_key_fingerprint: &text(&host_key_fingerprint),
+    };
+    let git = super::validate::new_git(&form)?;
+    sources_service()?
+        .create_git(&scope, git, &auth::client())
+        .await
+}
+
+/// Reads the key the SSH server of a git repository presents, so the
+/// operator can compare its fingerprint before it is pinned.
+#[server(name = ScanGitHostKeyFn, prefix = "/api", endpoint = "scan_git_host_key")]
+pub async fn scan_git_host_key(
+    workspace_id: i64,
+    url: String,
+) -> Result<ScannedGitHostKey, AppError> {
+    let scope = auth::scope_in(workspace_id).await?;
+    let address = super::validate::git_ssh_address("url", &url)?;
+    // The same scan as for Docker hosts over SSH, with the same role rule.
+    let key = service::<dyn crate::hosts::HostsService>()?
+        .scan_host_key(&scope, &address)
+        .await
+        .map_err(|error| match error {
+            AppError::Invalid { message, .. } => AppError::invalid("url", message),
+            other => other,
+        })?;
+    Ok(ScannedGitHostKey {
+        url: url.trim().to_string(),
+        address: key.address,
+        fingerprint: key.fingerprint,
+        algorithm: key.algorithm,
+    })
+}
+
+/// Pins the key a git repository's SSH server presents now, after its
+/// fingerprint was confirmed; used when the key changed. Needs sudo mode.
+#[server(name = PinSourceHostKeyFn, prefix = "/api", endpoint = "pin_source_host_key")]
+pub async fn pin_source_host_key(
+    workspace_id: i64,
+    id: i64,
+    host_key_fingerprint: String,
+) -> Result<SourceDetail, AppError> {
+    let (_, state) = auth::signed_in().await?;
+    let scope = auth::scope_in(workspace_id).await?;
+    scope.require(crate::workspaces::roles::Action::ManageResources)?;
+    auth::require_sudo(&state)?;
+    let fingerprint =
+        crate::hosts::validate::fingerprint("host_key_fingerprint", &host_key_fingerprint)?;
+    sources_service()?
+        .pin_host_key(&scope, id, &fingerprint, &auth::client())
+        .await
+}
+
+/// A git repository's branches and the commit each points to, read now.
+#[server(name = GitBranchesFn, prefix = "/api", endpoint = "git_branches")]
+pub async fn git_branches(workspace_id: i64, id: i64) -> Result<GitBranches, AppError> {
+    let scope = auth::scope_in(workspace_id).await?;
+    sources_service()?.branches(&scope, id).await
+}
+
+/// Signs in to a registry, or lists a git repository's refs, now and
+/// returns what it found.
 #[server(name = TestSourceFn, prefix = "/api", endpoint = "test_source")]
 pub async fn test_source(workspace_id: i64, id: i64) -> Result<SourceDetail, AppError> {
     let scope = auth::scope_in(workspace_id).await?;

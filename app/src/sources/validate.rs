@@ -1,10 +1,15 @@
 //! The rules for source forms, shared by the browser and the server (which
 //! enforces them). Each message names what to change.
 
-use super::{NewRegistry, RegistryAccount, RegistryProvider, SourceChanges};
+use super::{
+    NewGit, NewGitRemote, NewRegistry, NewSourceCredentials, Provider, SourceAccount,
+    SourceChanges, SourceKind,
+};
 use crate::AppError;
 use crate::accounts::validate::name;
-use crate::hosts::validate::{SECRET_MAX_CHARS, description};
+use crate::hosts::validate::{
+    DEFAULT_SSH_PORT, SECRET_MAX_CHARS, address, description, fingerprint, pem, ssh_user,
+};
 
 /// Longest registry address accepted.
 pub const URL_MAX_CHARS: usize = 300;
@@ -81,7 +86,7 @@ pub fn registry_url(field: &str, value: &str) -> Result<String, AppError> {
 }
 
 /// A registry account: both fields or neither (anonymous access).
-pub fn account(username: &str, password: &str) -> Result<Option<RegistryAccount>, AppError> {
+pub fn account(username: &str, password: &str) -> Result<Option<SourceAccount>, AppError> {
     let username = username.trim();
     let password = password.trim();
     match (username.is_empty(), password.is_empty()) {
@@ -129,7 +134,7 @@ pub fn account(username: &str, password: &str) -> Result<Option<RegistryAccount>
             "The password cannot contain line breaks; paste it again.",
         ));
     }
-    Ok(Some(RegistryAccount {
+    Ok(Some(SourceAccount {
         username: username.to_string(),
         password: password.to_string(),
     }))
@@ -148,13 +153,13 @@ pub struct RegistryForm<'a> {
 }
 
 pub fn new_registry(form: &RegistryForm<'_>) -> Result<NewRegistry, AppError> {
-    let Some(provider) = RegistryProvider::parse(form.provider) else {
+    let Some(provider) = Provider::parse(SourceKind::Registry, form.provider) else {
         return Err(AppError::invalid(
             "provider",
             "Choose who runs this registry.",
         ));
     };
-    let url = match (form.url.trim(), provider.default_url()) {
+    let url = match (form.url.trim(), provider.default_registry_url()) {
         ("", Some(default)) => default.to_string(),
         (typed, _) => registry_url("url", typed)?,
     };
@@ -164,6 +169,177 @@ pub fn new_registry(form: &RegistryForm<'_>) -> Result<NewRegistry, AppError> {
         provider,
         url,
         account: account(form.username, form.password)?,
+    })
+}
+
+/// Where a git repository is, as `git clone` takes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GitUrl {
+    /// Normalised, like `https://github.com/acme/app.git`.
+    Https(String),
+    Ssh {
+        user: String,
+        /// `host:port`.
+        address: String,
+        path: String,
+    },
+}
+
+/// The characters a repository path may hold: enough for every hosting
+/// service, nothing a remote shell or URL would read specially.
+fn path_ok(path: &str) -> bool {
+    !path.is_empty()
+        && path.len() <= REPOSITORY_MAX_CHARS
+        && path
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'~' | b'/'))
+        && !path.split('/').any(|segment| segment == "..")
+}
+
+/// A git repository's address: `https://host/path` (or `http://` on a
+/// trusted network), `ssh://user@host[:port]/path`, or `user@host:path`.
+pub fn git_url(field: &str, value: &str) -> Result<GitUrl, AppError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(AppError::invalid(field, "Enter the repository's address."));
+    }
+    if value.chars().count() > URL_MAX_CHARS {
+        return Err(AppError::invalid(
+            field,
+            format!("An address has at most {URL_MAX_CHARS} characters."),
+        ));
+    }
+    let bad_path = || {
+        AppError::invalid(
+            field,
+            "The repository's path may hold letters, digits and . - _ ~ / only.",
+        )
+    };
+    let lower = value.to_ascii_lowercase();
+    if lower.starts_with("https://") || lower.starts_with("http://") {
+        let url = registry_url(field, value)?;
+        let path = url.splitn(4, '/').nth(3).unwrap_or_default();
+        if path.is_empty() {
+            return Err(AppError::invalid(
+                field,
+                "Add the repository's path, like https://github.com/acme/app.git.",
+            ));
+        }
+        if !path_ok(path) {
+            return Err(bad_path());
+        }
+        return Ok(GitUrl::Https(url));
+    }
+    let (user_host, path) = if let Some(rest) = value.strip_prefix("ssh://") {
+        let (authority, path) = rest
+            .split_once('/')
+            .ok_or_else(|| AppError::invalid(field, "Add the repository's path after the host."))?;
+        // `ssh://host/~/path` is relative to the user's home, as in git.
+        let path = if path.starts_with('~') {
+            path.to_string()
+        } else {
+            format!("/{path}")
+        };
+        (authority, path)
+    } else if let Some((user_host, path)) =
+        value.split_once(':').filter(|(head, _)| head.contains('@'))
+    {
+        // scp-like `user@host:path`, relative to the user's home.
+        (user_host, path.to_string())
+    } else {
+        return Err(AppError::invalid(
+            field,
+            "Use https://host/path, ssh://user@host/path or user@host:path.",
+        ));
+    };
+    let Some((user, host)) = user_host.split_once('@') else {
+        return Err(AppError::invalid(
+            field,
+            "Name the SSH user, like ssh://git@host/path.",
+        ));
+    };
+    if !path_ok(path.trim_start_matches('/')) {
+        return Err(bad_path());
+    }
+    Ok(GitUrl::Ssh {
+        user: ssh_user(field, user)?,
+        address: address(field, host, DEFAULT_SSH_PORT)?,
+        path,
+    })
+}
+
+/// The address of an SSH repository, for fetching its host key.
+pub fn git_ssh_address(field: &str, value: &str) -> Result<String, AppError> {
+    match git_url(field, value)? {
+        GitUrl::Ssh { address, .. } => Ok(address),
+        GitUrl::Https(_) => Err(AppError::invalid(
+            field,
+            "This is an HTTPS address; only repositories over SSH have a host key.",
+        )),
+    }
+}
+
+/// A git form as sent; which fields count depends on the address.
+#[derive(Debug, Clone, Copy)]
+pub struct GitForm<'a> {
+    pub provider: &'a str,
+    pub name: &'a str,
+    pub description: &'a str,
+    pub url: &'a str,
+    pub username: &'a str,
+    pub password: &'a str,
+    pub private_key: &'a str,
+    pub host_key_fingerprint: &'a str,
+}
+
+pub fn new_git(form: &GitForm<'_>) -> Result<NewGit, AppError> {
+    let Some(provider) = Provider::parse(SourceKind::Git, form.provider) else {
+        return Err(AppError::invalid(
+            "provider",
+            "Choose who hosts this repository.",
+        ));
+    };
+    let remote = match git_url("url", form.url)? {
+        GitUrl::Https(url) => NewGitRemote::Https {
+            url,
+            account: account(form.username, form.password)?,
+        },
+        GitUrl::Ssh {
+            user,
+            address,
+            path,
+        } => NewGitRemote::Ssh {
+            address,
+            user,
+            path,
+            private_key: pem("private_key", "private key", form.private_key)?,
+            host_key_fingerprint: fingerprint("host_key_fingerprint", form.host_key_fingerprint)?,
+        },
+    };
+    Ok(NewGit {
+        name: name("name", form.name)?,
+        description: description("description", form.description)?,
+        provider,
+        remote,
+    })
+}
+
+/// A replacement credential: a private key when one is sent, otherwise an
+/// account (both fields empty for anonymous access).
+pub fn credentials(
+    username: &str,
+    password: &str,
+    private_key: &str,
+) -> Result<NewSourceCredentials, AppError> {
+    if !private_key.trim().is_empty() {
+        return Ok(NewSourceCredentials {
+            account: None,
+            private_key: Some(pem("private_key", "private key", private_key)?),
+        });
+    }
+    Ok(NewSourceCredentials {
+        account: account(username, password)?,
+        private_key: None,
     })
 }
 
@@ -285,6 +461,41 @@ mod tests {
             ..form
         };
         assert!(new_registry(&unknown).is_err());
+    }
+
+    #[test]
+    fn git_addresses_are_read_in_the_three_forms_git_takes() {
+        assert_eq!(
+            git_url("url", "https://GitHub.com/acme/app.git").unwrap(),
+            GitUrl::Https("https://github.com/acme/app.git".into())
+        );
+        assert_eq!(
+            git_url("url", "ssh://git@example.com:2222/srv/git/app.git").unwrap(),
+            GitUrl::Ssh {
+                user: "git".into(),
+                address: "example.com:2222".into(),
+                path: "/srv/git/app.git".into()
+            }
+        );
+        assert_eq!(
+            git_url("url", "git@github.com:acme/app.git").unwrap(),
+            GitUrl::Ssh {
+                user: "git".into(),
+                address: "github.com:22".into(),
+                path: "acme/app.git".into()
+            }
+        );
+        for (bad, words) in [
+            ("", "Enter"),
+            ("https://github.com", "path"),
+            ("github.com/acme/app", "Use https://"),
+            ("ssh://example.com/app.git", "user"),
+            ("git@host:app'; rm -rf ~'", "letters"),
+            ("ssh://git@host/../etc", "letters"),
+        ] {
+            let error = git_url("url", bad).unwrap_err().to_string();
+            assert!(error.contains(words), "{bad:?}: {error}");
+        }
     }
 
     #[test]

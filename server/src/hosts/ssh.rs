@@ -7,6 +7,9 @@
 //! confirmed by its fingerprint, and every later connection must present
 //! exactly that key or is refused before authenticating. A changed key
 //! stays refused until an operator looks at it and pins the new one.
+//!
+//! Git repositories over SSH use the same signed-in [`Session`] to run
+//! `git-upload-pack` (see `sources::git`).
 
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -184,13 +187,31 @@ pub fn parse_private_key(text: &Secret<String>) -> Result<PrivateKey, String> {
     })
 }
 
-/// Connects, checks the pinned host key, authenticates with `private_key`
-/// and forwards a channel to the remote engine's socket.
-pub async fn connect(
-    target: &SshTarget<'_>,
+/// A signed-in SSH session with a server that presented the pinned key.
+pub struct Session {
+    handle: Handle<KeyCheck>,
+    address: String,
+    user: String,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("address", &self.address)
+            .field("user", &self.user)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Connects to `address`, checks that it presents `host_key` (OpenSSH's
+/// one-line form) and signs in as `user` with `private_key`.
+pub async fn sign_in(
+    address: &str,
+    user: &str,
+    host_key: &str,
     private_key: &Secret<String>,
-) -> Result<SshStream, CheckError> {
-    let pinned = PublicKey::from_openssh(target.host_key).map_err(|_| {
+) -> Result<Session, CheckError> {
+    let pinned = PublicKey::from_openssh(host_key).map_err(|_| {
         CheckError::HostKeyMismatch(
             "The pinned host key is unreadable; pin the host's key again.".into(),
         )
@@ -201,7 +222,7 @@ pub async fn connect(
         pinned: Some(pinned.clone()),
         presented: presented.clone(),
     };
-    let stream = tcp(target.address).await?;
+    let stream = tcp(address).await?;
     let mut session = match client::connect_stream(config(), stream, handler).await {
         Ok(session) => session,
         Err(error) => {
@@ -209,15 +230,14 @@ pub async fn connect(
             return Err(match presented {
                 Some(key) if key.key_data() != pinned.key_data() => {
                     CheckError::HostKeyMismatch(format!(
-                        "{} presented host key {} but {} is pinned. Connections stay refused until \
-                         an admin checks the new key and pins it (the host may have been \
-                         reinstalled, or someone is intercepting the connection).",
-                        target.address,
+                        "{address} presented host key {} but {} is pinned. Connections stay \
+                         refused until an admin checks the new key and pins it (the host may \
+                         have been reinstalled, or someone is intercepting the connection).",
                         fingerprint(&key),
                         fingerprint(&pinned)
                     ))
                 }
-                _ => handshake_error(target.address, &error),
+                _ => handshake_error(address, &error),
             });
         }
     };
@@ -227,45 +247,88 @@ pub async fn connect(
         session
             .best_supported_rsa_hash()
             .await
-            .map_err(|error| handshake_error(target.address, &error))?
+            .map_err(|error| handshake_error(address, &error))?
             .flatten()
     } else {
         None
     };
     let auth = session
-        .authenticate_publickey(target.user, PrivateKeyWithHashAlg::new(Arc::new(key), hash))
+        .authenticate_publickey(user, PrivateKeyWithHashAlg::new(Arc::new(key), hash))
         .await
-        .map_err(|error| handshake_error(target.address, &error))?;
+        .map_err(|error| handshake_error(address, &error))?;
     if !auth.success() {
         return Err(CheckError::BadCredentials(format!(
-            "{} refused the private key for user {:?}: is its public key in that user's \
-             authorized_keys?",
-            target.address, target.user
+            "{address} refused the private key for user {user:?}: is its public key in that \
+             user's authorized_keys?"
         )));
     }
-
-    let channel = match session
-        .channel_open_direct_streamlocal(target.remote_socket)
-        .await
-    {
-        Ok(channel) => channel,
-        Err(error) => {
-            let _ = session
-                .disconnect(Disconnect::ByApplication, "", "en")
-                .await;
-            return Err(CheckError::Unreachable(format!(
-                "Signed in over SSH, but the server would not forward to {} ({error}): check \
-                 that the socket exists, that user {:?} may open it (the docker group), and \
-                 that sshd allows it (AllowStreamLocalForwarding yes; OpenSSH also refuses it under \
-                 AllowTcpForwarding no).",
-                target.remote_socket, target.user
-            )));
-        }
-    };
-    Ok(SshStream {
-        channel: channel.into_stream(),
-        _session: session,
+    Ok(Session {
+        handle: session,
+        address: address.to_string(),
+        user: user.to_string(),
     })
+}
+
+impl Session {
+    /// Forwards a channel to a unix socket on the remote machine; the
+    /// session lives as long as the stream.
+    pub async fn forward(self, remote_socket: &str) -> Result<SshStream, CheckError> {
+        match self
+            .handle
+            .channel_open_direct_streamlocal(remote_socket)
+            .await
+        {
+            Ok(channel) => Ok(SshStream {
+                channel: channel.into_stream(),
+                _session: self.handle,
+            }),
+            Err(error) => {
+                let user = self.user.clone();
+                self.close().await;
+                Err(CheckError::Unreachable(format!(
+                    "Signed in over SSH, but the server would not forward to {remote_socket} \
+                     ({error}): check that the socket exists, that user {user:?} may open it \
+                     (the docker group), and that sshd allows it (AllowStreamLocalForwarding \
+                     yes; OpenSSH also refuses it under AllowTcpForwarding no)."
+                )))
+            }
+        }
+    }
+
+    /// Runs `command` on the remote machine; its output arrives on the
+    /// returned channel.
+    pub async fn exec(&self, command: &str) -> Result<russh::Channel<Msg>, CheckError> {
+        let channel = self
+            .handle
+            .channel_open_session()
+            .await
+            .map_err(|error| handshake_error(&self.address, &error))?;
+        channel
+            .exec(true, command)
+            .await
+            .map_err(|error| handshake_error(&self.address, &error))?;
+        Ok(channel)
+    }
+
+    /// Says goodbye to the server.
+    pub async fn close(self) {
+        let _ = self
+            .handle
+            .disconnect(Disconnect::ByApplication, "", "en")
+            .await;
+    }
+}
+
+/// Connects, checks the pinned host key, authenticates with `private_key`
+/// and forwards a channel to the remote engine's socket.
+pub async fn connect(
+    target: &SshTarget<'_>,
+    private_key: &Secret<String>,
+) -> Result<SshStream, CheckError> {
+    sign_in(target.address, target.user, target.host_key, private_key)
+        .await?
+        .forward(target.remote_socket)
+        .await
 }
 
 fn handshake_error(address: &str, error: &russh::Error) -> CheckError {

@@ -1,18 +1,23 @@
-//! The sources context: where the images that services deploy come from.
-//! Container registries of a workspace, their sealed passwords or tokens,
-//! sign-in tests, and browsing their repositories and tags with digests
-//! through the [`registry`] client.
+//! The sources context: where the images and code that services deploy
+//! come from. Container registries of a workspace, their sealed passwords
+//! or tokens, sign-in tests, and browsing their repositories and tags with
+//! digests through the [`registry`] client (here); git repositories over
+//! HTTPS or SSH (with a pinned host key), tested and listed by branch
+//! through the [`git`] client (`repos`).
 //!
-//! A password is sealed by the vault as a JSON map bound to
-//! (`sources`, `credentials`, id) and only ever opened here, to call the
-//! registry; no method returns it.
+//! A password, token or private key is sealed by the vault as a JSON map
+//! bound to (`sources`, `credentials`, id) and only ever opened here, to
+//! make the outside call; no method returns it.
 //!
-//! Known gaps: git repositories are not built yet. Docker Hub, GHCR and
-//! GitLab have no catalogue; listing their repositories through the
-//! vendors' own APIs is not built yet, so their repositories are browsed
-//! by name.
+//! Known gaps: Docker Hub, GHCR and GitLab have no catalogue; listing
+//! their repositories through the vendors' own APIs is not built yet, so
+//! their repositories are browsed by name. Caveman connects to whatever
+//! address an admin gives; keeping admins of a shared installation away
+//! from its internal network (an egress policy) is not built yet.
 
+pub mod git;
 pub mod registry;
+mod repos;
 pub mod store;
 
 use std::collections::BTreeMap;
@@ -23,14 +28,15 @@ use app::AppError;
 use app::auth::Client;
 use app::scope::Scope;
 use app::sources::{
-    NewRegistry, PAGE_SIZE, RegistryAccount, RegistryProvider, Repositories, SourceChanges,
-    SourceDetail, SourceStatus, SourceSummary, SourcesService, TagDigest, TagPage,
+    GitBranches, NewGit, NewRegistry, NewSourceCredentials, PAGE_SIZE, Provider, Repositories,
+    SourceChanges, SourceDetail, SourceKind, SourceStatus, SourceSummary, SourcesService,
+    TagDigest, TagPage,
 };
 use app::workspaces::roles::Action;
 use serde_json::json;
 
 use self::registry::{Credentials, Registry, RegistryError, RepositoryName, Tag};
-use self::store::{Insert, SourceRow, Updated};
+use self::store::{CheckOutcome, Insert, SourceRow, Updated};
 use crate::audit;
 use crate::db::Database;
 use crate::vault::{Location, Secret, Vault, VaultError};
@@ -40,8 +46,10 @@ const MAX_SOURCES: i64 = 200;
 /// Tags resolved to digests at once for one page: enough to fill a page
 /// quickly, few enough not to look like a flood to the registry.
 const RESOLVE_CONCURRENCY: usize = 4;
-/// The name of the secret in the sealed map.
+/// The names of the secrets in the sealed map: a registry's or an HTTPS
+/// repository's password or token, an SSH repository's private key.
 const PASSWORD: &str = "password";
+const PRIVATE_KEY: &str = "private_key";
 
 #[derive(Debug, Clone)]
 pub struct Sources {
@@ -109,8 +117,8 @@ fn browse_failed(error: RegistryError, field: &str) -> AppError {
 
 /// Docker Hub's official images live under `library/`, which `docker pull
 /// nginx` adds silently; so does this.
-fn registry_name(provider: RegistryProvider, typed: &str) -> String {
-    if provider == RegistryProvider::DockerHub && !typed.contains('/') {
+fn registry_name(provider: Provider, typed: &str) -> String {
+    if provider == Provider::DockerHub && !typed.contains('/') {
         format!("library/{typed}")
     } else {
         typed.to_string()
@@ -129,41 +137,64 @@ impl Sources {
             .ok_or_else(not_found)
     }
 
-    fn seal(&self, id: i64, password: &str) -> Vec<u8> {
-        let map = BTreeMap::from([(PASSWORD, password)]);
+    /// Seals one secret, named `name`, for row `id`.
+    fn seal(&self, id: i64, name: &str, secret: &str) -> Vec<u8> {
+        let map = BTreeMap::from([(name, secret)]);
         self.vault.encrypt_json(&map, location(&id.to_string()))
     }
 
-    fn open(&self, row: &SourceRow) -> Result<Option<Credentials>, VaultError> {
-        let (Some(username), Some(sealed)) = (&row.username, &row.credentials) else {
+    /// Opens the row's secret named `name`; `None` when it stores none.
+    fn secret(&self, row: &SourceRow, name: &str) -> Result<Option<Secret<String>>, AppError> {
+        let Some(sealed) = &row.credentials else {
             return Ok(None);
         };
-        let mut map: BTreeMap<String, String> = self
+        let opened: Result<BTreeMap<String, String>, VaultError> = self
             .vault
-            .decrypt_json(sealed, location(&row.id.to_string()))?;
-        let password = map.remove(PASSWORD).ok_or(VaultError::Json)?;
-        Ok(Some(Credentials {
-            username: username.clone(),
-            password: Secret::new(password),
-        }))
+            .decrypt_json(sealed, location(&row.id.to_string()));
+        let mut map = opened.map_err(|error| {
+            // Never an empty credential: the operator learns which key is
+            // missing.
+            tracing::error!(source.id = row.id, %error, "cannot open a source's credential");
+            AppError::Upstream {
+                message: format!("Cannot decrypt the stored credential: {error}"),
+            }
+        })?;
+        Ok(map.remove(name).map(Secret::new))
     }
 
     /// A client for the row's registry, signed in with its account.
     fn client(&self, row: &SourceRow) -> Result<Registry, AppError> {
-        let credentials = self.open(row).map_err(|error| {
-            // Never an empty password: the operator learns which key is
-            // missing.
-            tracing::error!(source.id = row.id, %error, "cannot open a source's credential");
-            AppError::Upstream {
-                message: format!("Cannot decrypt the stored password: {error}"),
-            }
-        })?;
+        if row.kind() != SourceKind::Registry {
+            return Err(AppError::invalid(
+                "id",
+                "This source is a git repository, not a container registry.",
+            ));
+        }
+        let credentials = match (&row.username, self.secret(row, PASSWORD)?) {
+            (Some(username), Some(password)) => Some(Credentials {
+                username: username.clone(),
+                password,
+            }),
+            _ => None,
+        };
         let url = url::Url::parse(&row.url).map_err(|_| AppError::Upstream {
             message: format!("The stored address {:?} is not a URL.", row.url),
         })?;
         Registry::new(url, credentials).map_err(|error| AppError::Upstream {
             message: describe(&error),
         })
+    }
+
+    async fn require_room(&self, scope: &Scope) -> Result<(), AppError> {
+        let count = store::count(&self.db, scope.workspace_id)
+            .await
+            .map_err(internal)?;
+        if count >= MAX_SOURCES {
+            return Err(AppError::Conflict {
+                message: format!("A workspace holds at most {MAX_SOURCES} sources."),
+            });
+        }
+        Ok(())
     }
 
     async fn audit(
@@ -199,26 +230,21 @@ impl SourcesService for Sources {
         client: &Client,
     ) -> Result<i64, AppError> {
         scope.require(Action::ManageResources)?;
-        let count = store::count(&self.db, scope.workspace_id)
-            .await
-            .map_err(internal)?;
-        if count >= MAX_SOURCES {
-            return Err(AppError::Conflict {
-                message: format!("A workspace holds at most {MAX_SOURCES} sources."),
-            });
-        }
+        self.require_room(scope).await?;
         let insert = Insert {
             workspace_id: scope.workspace_id,
             name: &registry.name,
+            kind: SourceKind::Registry,
             provider: registry.provider,
             url: &registry.url,
             username: registry.account.as_ref().map(|a| a.username.as_str()),
             description: &registry.description,
+            host_key: None,
             created_by: scope.user_id,
         };
         let password = registry.account.as_ref().map(|a| a.password.as_str());
         let id = store::insert(&self.db, insert, |id| {
-            password.map(|password| self.seal(id, password))
+            password.map(|password| self.seal(id, PASSWORD, password))
         })
         .await
         .map_err(internal)?
@@ -264,24 +290,47 @@ impl SourcesService for Sources {
         .await
     }
 
-    async fn replace_account(
+    async fn replace_credentials(
         &self,
         scope: &Scope,
         id: i64,
-        account: Option<RegistryAccount>,
+        sent: NewSourceCredentials,
         client: &Client,
     ) -> Result<(), AppError> {
         scope.require(Action::ManageResources)?;
         let row = self.row(scope, id).await?;
-        let sealed = account
-            .as_ref()
-            .map(|account| self.seal(id, &account.password));
-        let username = account.as_ref().map(|account| account.username.as_str());
+        let (username, sealed) = if row.host_key.is_some() {
+            // A git repository over SSH: a new key for the same user.
+            let Some(private_key) = &sent.private_key else {
+                return Err(AppError::invalid(
+                    "private_key",
+                    "Paste the new private key for this repository.",
+                ));
+            };
+            crate::hosts::ssh::parse_private_key(&Secret::new(private_key.clone()))
+                .map_err(|message| AppError::invalid("private_key", message))?;
+            (
+                row.username.clone(),
+                Some(self.seal(id, PRIVATE_KEY, private_key)),
+            )
+        } else {
+            if sent.private_key.is_some() {
+                return Err(AppError::invalid(
+                    "private_key",
+                    "This source signs in with a username and password, not a key.",
+                ));
+            }
+            let account = sent.account.as_ref();
+            (
+                account.map(|account| account.username.clone()),
+                account.map(|account| self.seal(id, PASSWORD, &account.password)),
+            )
+        };
         if !store::set_account(
             &self.db,
             scope.workspace_id,
             id,
-            username,
+            username.as_deref(),
             sealed.as_deref(),
         )
         .await
@@ -302,19 +351,34 @@ impl SourcesService for Sources {
         scope.require(Action::View)?;
         let row = self.row(scope, id).await?;
         let started = Instant::now();
-        let result = match self.client(&row) {
-            Ok(registry) => registry.ping().await.map_err(|error| describe(&error)),
-            Err(error) => Err(error.to_string()),
+        let (result, facts) = match row.kind() {
+            SourceKind::Registry => {
+                let result = match self.client(&row) {
+                    Ok(registry) => registry.ping().await.map_err(|error| describe(&error)),
+                    Err(error) => Err(error.to_string()),
+                };
+                (result, None)
+            }
+            SourceKind::Git => match self.list_refs(&row).await {
+                Ok(refs) => (Ok(()), Some(repos::facts(&refs))),
+                Err(message) => (Err(message), None),
+            },
         };
         let latency_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
         let (status, error) = match &result {
             Ok(()) => (SourceStatus::Reachable, None),
             Err(message) => {
-                tracing::info!(source.id = id, error = %message, "registry test failed");
+                tracing::info!(source.id = id, error = %message, "source test failed");
                 (SourceStatus::Unreachable, Some(message.as_str()))
             }
         };
-        store::record_check(&self.db, scope.workspace_id, id, status, latency_ms, error)
+        let outcome = CheckOutcome {
+            status,
+            latency_ms,
+            error,
+            facts: facts.as_ref(),
+        };
+        store::record_check(&self.db, scope.workspace_id, id, &outcome)
             .await
             .map_err(internal)?;
         Ok(self.row(scope, id).await?.detail())
@@ -338,6 +402,74 @@ impl SourcesService for Sources {
         .await
     }
 
+    async fn create_git(
+        &self,
+        scope: &Scope,
+        git: NewGit,
+        client: &Client,
+    ) -> Result<i64, AppError> {
+        scope.require(Action::ManageResources)?;
+        self.require_room(scope).await?;
+        let id = self.insert_git(scope, &git).await?;
+        self.audit(
+            scope,
+            audit::Action::SourceCreated,
+            json!({ "source": id, "name": git.name, "kind": "git", "provider": git.provider.as_str() }),
+            client,
+        )
+        .await?;
+        Ok(id)
+    }
+
+    async fn pin_host_key(
+        &self,
+        scope: &Scope,
+        id: i64,
+        fingerprint: &str,
+        client: &Client,
+    ) -> Result<SourceDetail, AppError> {
+        scope.require(Action::ManageResources)?;
+        let row = self.row(scope, id).await?;
+        let previous = row.detail().host_key_fingerprint;
+        let Some(address) = repos::ssh_address(&row).filter(|_| previous.is_some()) else {
+            return Err(AppError::invalid(
+                "host_key_fingerprint",
+                "Only a git repository reached over SSH has a host key.",
+            ));
+        };
+        let key = repos::key_matching(&address, fingerprint).await?;
+        if !store::set_host_key(&self.db, scope.workspace_id, id, &key)
+            .await
+            .map_err(internal)?
+        {
+            return Err(not_found());
+        }
+        self.audit(
+            scope,
+            audit::Action::SourceHostKeyPinned,
+            json!({ "source": id, "name": row.name, "fingerprint": fingerprint, "previous": previous }),
+            client,
+        )
+        .await?;
+        Ok(self.row(scope, id).await?.detail())
+    }
+
+    async fn branches(&self, scope: &Scope, id: i64) -> Result<GitBranches, AppError> {
+        scope.require(Action::View)?;
+        let row = self.row(scope, id).await?;
+        if row.kind() != SourceKind::Git {
+            return Err(AppError::invalid(
+                "id",
+                "This source is a container registry, not a git repository.",
+            ));
+        }
+        let refs = self
+            .list_refs(&row)
+            .await
+            .map_err(|message| AppError::Upstream { message })?;
+        Ok(repos::branches(refs))
+    }
+
     async fn repositories(
         &self,
         scope: &Scope,
@@ -346,18 +478,18 @@ impl SourcesService for Sources {
     ) -> Result<Repositories, AppError> {
         scope.require(Action::View)?;
         let row = self.row(scope, id).await?;
+        let registry = self.client(&row)?;
         let provider = row.provider();
-        if provider != RegistryProvider::Generic {
+        if provider != Provider::Generic {
             // Their `_catalog` is refused or absent (specs/registries.md).
             return Ok(Repositories::NoCatalogue {
                 why: format!(
                     "{} has no catalogue, and listing its repositories through its own API \
                      is not built yet: enter a repository name.",
-                    provider.label()
+                    provider.label(SourceKind::Registry)
                 ),
             });
         }
-        let registry = self.client(&row)?;
         let last = last
             .map(|name| RepositoryName::parse(&name))
             .transpose()
@@ -443,19 +575,13 @@ mod tests {
 
     #[test]
     fn docker_hub_official_images_gain_their_library_prefix_and_nothing_else_does() {
+        assert_eq!(registry_name(Provider::DockerHub, "nginx"), "library/nginx");
         assert_eq!(
-            registry_name(RegistryProvider::DockerHub, "nginx"),
-            "library/nginx"
-        );
-        assert_eq!(
-            registry_name(RegistryProvider::DockerHub, "bitnami/redis"),
+            registry_name(Provider::DockerHub, "bitnami/redis"),
             "bitnami/redis"
         );
-        assert_eq!(registry_name(RegistryProvider::Generic, "app"), "app");
-        assert_eq!(
-            registry_name(RegistryProvider::Ghcr, "octo/app"),
-            "octo/app"
-        );
+        assert_eq!(registry_name(Provider::Generic, "app"), "app");
+        assert_eq!(registry_name(Provider::Ghcr, "octo/app"), "octo/app");
     }
 
     #[test]

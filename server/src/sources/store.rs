@@ -2,7 +2,7 @@
 //! in, so a source id from another workspace finds nothing.
 
 use app::auth::now_secs;
-use app::sources::{RegistryProvider, SourceDetail, SourceStatus, SourceSummary};
+use app::sources::{GitFacts, Provider, SourceDetail, SourceKind, SourceStatus, SourceSummary};
 
 use crate::db::Database;
 
@@ -13,6 +13,7 @@ pub struct SourceRow {
     pub id: i64,
     pub workspace_id: i64,
     pub name: String,
+    pub kind: String,
     pub provider: String,
     pub url: String,
     pub username: Option<String>,
@@ -22,20 +23,27 @@ pub struct SourceRow {
     pub checked_at: Option<i64>,
     pub latency_ms: Option<i64>,
     pub check_error: Option<String>,
+    pub facts: Option<String>,
+    pub host_key: Option<String>,
     pub created_by: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
 }
 
-const SELECT: &str = "SELECT s.id, s.workspace_id, s.name, s.provider, s.url, s.username, \
-     s.credentials, s.description, s.status, s.checked_at, s.latency_ms, s.check_error, \
-     u.display_name AS created_by, s.created_at, s.updated_at \
+const SELECT: &str = "SELECT s.id, s.workspace_id, s.name, s.kind, s.provider, s.url, s.username, \
+     s.credentials, s.description, s.status, s.checked_at, s.latency_ms, s.check_error, s.facts, \
+     s.host_key, u.display_name AS created_by, s.created_at, s.updated_at \
      FROM sources s LEFT JOIN users u ON u.id = s.created_by";
 
 impl SourceRow {
-    pub fn provider(&self) -> RegistryProvider {
+    pub fn kind(&self) -> SourceKind {
+        // The column's CHECK constraint admits exactly the known kinds.
+        SourceKind::parse(&self.kind).unwrap_or(SourceKind::Registry)
+    }
+
+    pub fn provider(&self) -> Provider {
         // Only the context writes this column, always from a parsed value.
-        RegistryProvider::parse(&self.provider).unwrap_or(RegistryProvider::Generic)
+        Provider::parse(self.kind(), &self.provider).unwrap_or(Provider::Generic)
     }
 
     pub fn summary(&self) -> SourceSummary {
@@ -43,6 +51,7 @@ impl SourceRow {
             id: self.id,
             workspace_id: self.workspace_id,
             name: self.name.clone(),
+            kind: self.kind(),
             provider: self.provider(),
             url: self.url.clone(),
             username: self.username.clone(),
@@ -61,6 +70,14 @@ impl SourceRow {
             created_at: self.created_at,
             updated_at: self.updated_at,
             check_error: self.check_error.clone(),
+            host_key_fingerprint: self
+                .host_key
+                .as_deref()
+                .and_then(crate::hosts::ssh::fingerprint_of),
+            git: self
+                .facts
+                .as_deref()
+                .and_then(|facts| serde_json::from_str::<GitFacts>(facts).ok()),
         }
     }
 }
@@ -96,19 +113,22 @@ pub async fn get(
     })
 }
 
-/// A registry to insert.
+/// A source to insert.
 #[derive(Debug)]
 pub struct Insert<'a> {
     pub workspace_id: i64,
     pub name: &'a str,
-    pub provider: RegistryProvider,
+    pub kind: SourceKind,
+    pub provider: Provider,
     pub url: &'a str,
     pub username: Option<&'a str>,
     pub description: &'a str,
+    /// The pinned SSH host key of a git repository over SSH.
+    pub host_key: Option<&'a str>,
     pub created_by: i64,
 }
 
-/// Inserts a registry and its sealed password in one transaction; `seal`
+/// Inserts a source and its sealed credential in one transaction; `seal`
 /// turns the new row's id into the sealed value, which is bound to that id
 /// and so can only be made once it is known. `None` when the workspace
 /// already has a source of that name.
@@ -122,16 +142,18 @@ pub async fn insert(
         let mut tx = pool.begin().await?;
         let id: Option<i64> = sqlx::query_scalar(
             "INSERT INTO sources (workspace_id, name, kind, provider, url, username, description, \
-             status, created_by, created_at, updated_at) \
-             VALUES ($1, $2, 'registry', $3, $4, $5, $6, 'unknown', $7, $8, $8) \
+             host_key, status, created_by, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'unknown', $9, $10, $10) \
              ON CONFLICT (workspace_id, name) DO NOTHING RETURNING id",
         )
         .bind(source.workspace_id)
         .bind(source.name)
+        .bind(source.kind.as_str())
         .bind(source.provider.as_str())
         .bind(source.url)
         .bind(source.username)
         .bind(source.description)
+        .bind(source.host_key)
         .bind(source.created_by)
         .bind(now)
         .fetch_optional(&mut *tx)
@@ -226,29 +248,64 @@ pub async fn set_account(
     Ok(changed == 1)
 }
 
+/// The outcome of one test.
+#[derive(Debug)]
+pub struct CheckOutcome<'a> {
+    pub status: SourceStatus,
+    pub latency_ms: i64,
+    pub error: Option<&'a str>,
+    /// Kept from the previous test when this one has none, so the page
+    /// still shows what the repository was last seen as.
+    pub facts: Option<&'a GitFacts>,
+}
+
 pub async fn record_check(
     db: &Database,
     workspace_id: i64,
     id: i64,
-    status: SourceStatus,
-    latency_ms: i64,
-    error: Option<&str>,
+    outcome: &CheckOutcome<'_>,
 ) -> Result<(), sqlx::Error> {
+    let facts = outcome
+        .facts
+        .and_then(|facts| serde_json::to_string(facts).ok());
     with_pool!(db, pool => {
         sqlx::query(
-            "UPDATE sources SET status = $1, checked_at = $2, latency_ms = $3, check_error = $4 \
-             WHERE workspace_id = $5 AND id = $6",
+            "UPDATE sources SET status = $1, checked_at = $2, latency_ms = $3, check_error = $4, \
+             facts = COALESCE($5, facts) WHERE workspace_id = $6 AND id = $7",
         )
-        .bind(status.as_str())
+        .bind(outcome.status.as_str())
         .bind(now_secs())
-        .bind(latency_ms)
-        .bind(error)
+        .bind(outcome.latency_ms)
+        .bind(outcome.error)
+        .bind(facts)
         .bind(workspace_id)
         .bind(id)
         .execute(pool)
         .await
         .map(|_| ())
     })
+}
+
+/// Pins a new SSH host key; false when the source is not there.
+pub async fn set_host_key(
+    db: &Database,
+    workspace_id: i64,
+    id: i64,
+    host_key: &str,
+) -> Result<bool, sqlx::Error> {
+    let changed = with_pool!(db, pool => {
+        sqlx::query(
+            "UPDATE sources SET host_key = $1, updated_at = $2 WHERE workspace_id = $3 AND id = $4",
+        )
+        .bind(host_key)
+        .bind(now_secs())
+        .bind(workspace_id)
+        .bind(id)
+        .execute(pool)
+        .await
+        .map(|done| done.rows_affected())
+    })?;
+    Ok(changed == 1)
 }
 
 /// Deletes a source; false when it is not there.

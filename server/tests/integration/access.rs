@@ -422,7 +422,7 @@ fn matrix() -> Vec<Row> {
             [SignIn, Forbidden, Ok, Ok, NotFound],
         ),
         (
-            "replace_source_account",
+            "replace_source_credentials",
             |c| {
                 args(&[
                     ("workspace_id", &c.workspace_id.to_string()),
@@ -463,6 +463,61 @@ fn matrix() -> Vec<Row> {
                 ])
             },
             [SignIn, BadGateway, BadGateway, BadGateway, NotFound],
+        ),
+        // Adding a repository over HTTPS calls nothing yet.
+        (
+            "add_git",
+            |c| {
+                args(&[
+                    ("workspace_id", &c.workspace_id.to_string()),
+                    ("provider", "generic"),
+                    ("name", &format!("git-{}", c.unique)),
+                    ("url", "https://git.example.invalid/team/app.git"),
+                ])
+            },
+            [SignIn, Forbidden, Ok, Ok, NotFound],
+        ),
+        // Scanning connects out, so only managers may; nothing listens on
+        // port 1 (422). The registry has no branches or host key (422).
+        (
+            "scan_git_host_key",
+            |c| {
+                args(&[
+                    ("workspace_id", &c.workspace_id.to_string()),
+                    ("url", "ssh://git@127.0.0.1:1/team/app.git"),
+                ])
+            },
+            [SignIn, Forbidden, Unprocessable, Unprocessable, NotFound],
+        ),
+        (
+            "pin_source_host_key",
+            |c| {
+                args(&[
+                    ("workspace_id", &c.workspace_id.to_string()),
+                    ("id", &c.registry.to_string()),
+                    (
+                        "host_key_fingerprint",
+                        "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s",
+                    ),
+                ])
+            },
+            [SignIn, Forbidden, Unprocessable, Unprocessable, NotFound],
+        ),
+        (
+            "git_branches",
+            |c| {
+                args(&[
+                    ("workspace_id", &c.workspace_id.to_string()),
+                    ("id", &c.registry.to_string()),
+                ])
+            },
+            [
+                SignIn,
+                Unprocessable,
+                Unprocessable,
+                Unprocessable,
+                NotFound,
+            ],
         ),
         (
             "delete_source",
@@ -556,10 +611,12 @@ async fn registry(app: &TestApp, workspace_id: i64, owner: i64) -> i64 {
     let insert = source_store::Insert {
         workspace_id,
         name: "Registry",
-        provider: app::sources::RegistryProvider::Generic,
+        kind: app::sources::SourceKind::Registry,
+        provider: app::sources::Provider::Generic,
         url: "http://127.0.0.1:1",
         username: None,
         description: "",
+        host_key: None,
         created_by: owner,
     };
     source_store::insert(&app.db, insert, |_| None)

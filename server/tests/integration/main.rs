@@ -11,6 +11,7 @@ mod accounts;
 mod cli;
 mod database;
 mod fakes;
+mod git;
 mod health;
 mod hosts;
 mod mail;

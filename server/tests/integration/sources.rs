@@ -164,7 +164,7 @@ async fn a_wrong_password_fails_the_test_and_a_replaced_one_passes() {
 
     let replaced = owner
         .call_here(
-            "replace_source_account",
+            "replace_source_credentials",
             &[
                 ("id", &id),
                 ("username", ADMIN),
@@ -184,7 +184,7 @@ async fn a_wrong_password_fails_the_test_and_a_replaced_one_passes() {
     // An account whose tokens carry no catalogue right is told so.
     let replaced = owner
         .call_here(
-            "replace_source_account",
+            "replace_source_credentials",
             &[
                 ("id", &id),
                 ("username", READER),
@@ -296,7 +296,7 @@ async fn members_browse_and_test_but_change_nothing_and_other_workspaces_see_not
             vec![("id", id.as_str()), ("name", "Renamed")],
         ),
         (
-            "replace_source_account",
+            "replace_source_credentials",
             vec![("id", id.as_str()), ("username", "x"), ("password", "y")],
         ),
         ("delete_source", vec![("id", id.as_str())]),

@@ -1,6 +1,7 @@
-//! A source's page: its last test and "test now", a browser for the
-//! registry's repositories and their tags with digests, and for admins
-//! its settings, account replacement and deletion.
+//! A source's page: its last test and "test now"; for a registry a
+//! browser of its repositories and their tags with digests, for a git
+//! repository its branches; and for admins its settings, the pinned SSH
+//! host key, credential replacement and deletion.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -8,23 +9,23 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 
 use crate::AppError;
 use crate::components::error_view::ErrorList;
-use crate::components::forms::{Field, FormError, Submit, last_error, succeeded};
+use crate::components::forms::{Field, FormError, Submit, TextArea, last_error, succeeded};
 use crate::components::page_header::PageHeader;
 use crate::components::signed_in::{SignInRequired, use_viewer};
 use crate::components::sudo::SudoPrompt;
 use crate::components::time::Timestamp;
 use crate::pages::hosts::StatusBadge;
 use crate::sources::server_fns::{
-    DeleteSourceFn, RegistryTagsFn, ReplaceSourceAccountFn, TestSourceFn, UpdateSourceFn,
-    registry_repositories, source,
+    DeleteSourceFn, PinSourceHostKeyFn, RegistryTagsFn, ReplaceSourceCredentialsFn,
+    ScanGitHostKeyFn, TestSourceFn, UpdateSourceFn, git_branches, registry_repositories, source,
 };
-use crate::sources::{Repositories, SourceDetail, TagPage};
+use crate::sources::{GitFacts, Repositories, SourceDetail, SourceKind, TagPage};
 use crate::workspaces::roles::{Action, Role};
 
 #[component]
 pub fn SourcePage() -> impl IntoView {
     view! {
-        <PageHeader title="Source" summary="A container registry: its repositories, tags and digests." />
+        <PageHeader title="Source" summary="A container registry with its tags and digests, or a git repository with its branches." />
         <SignInRequired>
             <SourceView />
         </SignInRequired>
@@ -37,7 +38,9 @@ pub fn SourcePage() -> impl IntoView {
 struct Actions {
     test: ServerAction<TestSourceFn>,
     update: ServerAction<UpdateSourceFn>,
-    replace: ServerAction<ReplaceSourceAccountFn>,
+    replace: ServerAction<ReplaceSourceCredentialsFn>,
+    scan: ServerAction<ScanGitHostKeyFn>,
+    pin: ServerAction<PinSourceHostKeyFn>,
     delete: ServerAction<DeleteSourceFn>,
 }
 
@@ -49,6 +52,8 @@ fn SourceView() -> impl IntoView {
         test: ServerAction::new(),
         update: ServerAction::new(),
         replace: ServerAction::new(),
+        scan: ServerAction::new(),
+        pin: ServerAction::new(),
         delete: ServerAction::new(),
     };
     let viewer = use_viewer();
@@ -58,7 +63,8 @@ fn SourceView() -> impl IntoView {
                 id(),
                 actions.test.version().get()
                     + actions.update.version().get()
-                    + actions.replace.version().get(),
+                    + actions.replace.version().get()
+                    + actions.pin.version().get(),
                 viewer.version(),
             )
         },
@@ -81,13 +87,16 @@ fn SourceView() -> impl IntoView {
         last_error(actions.test),
         last_error(actions.update),
         last_error(actions.replace),
+        last_error(actions.pin),
         last_error(actions.delete),
     ];
     let error = Signal::derive(move || errors.iter().find_map(|error| error.get()));
     let needs_sudo = move || matches!(error.get(), Some(AppError::SudoRequired));
 
     view! {
-        <FormError error fields=&["name", "description", "username", "password"] />
+        <FormError error fields=&[
+            "name", "description", "username", "password", "private_key", "host_key_fingerprint",
+        ] />
         <Show when=needs_sudo>
             <SudoPrompt />
         </Show>
@@ -118,13 +127,16 @@ fn SourceBody(detail: SourceDetail, role: Role, actions: Actions) -> impl IntoVi
     let name = StoredValue::new(source.name.clone());
     let description = StoredValue::new(detail.description.clone());
     let has_credentials = detail.has_credentials;
+    let pinned = detail.host_key_fingerprint.clone();
+    let over_ssh = pinned.is_some();
+    let url = source.url.clone();
     let username = StoredValue::new(source.username.clone().unwrap_or_default());
 
     view! {
         <section class="card" aria-labelledby="source-heading">
             <h2 id="source-heading" data-testid="source-name">{source.name.clone()}</h2>
             <p class="muted">
-                {source.provider.label()} " · " <code data-testid="source-url">{source.url.clone()}</code>
+                {source.provider_label()} " · " <code data-testid="source-url">{source.url.clone()}</code>
                 " · " {match source.username.clone() {
                     Some(user) => format!("signed in as {user}"),
                     None => "anonymous".to_string(),
@@ -152,7 +164,10 @@ fn SourceBody(detail: SourceDetail, role: Role, actions: Actions) -> impl IntoVi
                 <Submit label="Test sign-in" busy="Testing…" pending=actions.test.pending().into() testid="test-source" />
             </ActionForm>
         </section>
-        <Browser ws id />
+        {match source.kind {
+            SourceKind::Registry => view! { <Browser ws id /> }.into_any(),
+            SourceKind::Git => view! { <Branches ws id facts=detail.git.clone() /> }.into_any(),
+        }}
         <Show when=move || may_manage>
             <section class="card" aria-labelledby="settings-heading">
                 <h2 id="settings-heading">"Settings"</h2>
@@ -164,7 +179,10 @@ fn SourceBody(detail: SourceDetail, role: Role, actions: Actions) -> impl IntoVi
                     <Submit label="Save" busy="Saving…" pending=actions.update.pending().into() testid="save-source" />
                 </ActionForm>
             </section>
-            <Account ws id has_credentials username=username.get_value() actions />
+            {pinned.clone().map(|fingerprint| view! {
+                <HostKey ws id fingerprint url=url.clone() actions />
+            })}
+            <Account ws id has_credentials over_ssh username=username.get_value() actions />
             <section class="card" aria-labelledby="delete-heading">
                 <h2 id="delete-heading">"Delete"</h2>
                 <ActionForm action=actions.delete>
@@ -183,32 +201,139 @@ fn Account(
     ws: i64,
     id: i64,
     has_credentials: bool,
+    over_ssh: bool,
     username: String,
     actions: Actions,
 ) -> impl IntoView {
     let error = last_error(actions.replace);
     let replaced = succeeded(actions.replace);
-    view! {
-        <section class="card" aria-labelledby="account-heading">
-            <h2 id="account-heading">"Account"</h2>
-            <p class="muted" data-testid="credential-state">
-                {if has_credentials {
-                    "The password or token is stored, encrypted. It is never shown again."
-                } else {
-                    "No password is stored: the registry is used anonymously."
-                }}
-            </p>
-            <ActionForm action=actions.replace>
-                <input type="hidden" name="workspace_id" value=ws />
-                <input type="hidden" name="id" value=id />
+    let hint = "Replacing asks for your password unless you typed it in the last ten minutes.";
+    let (state, fields) = if over_ssh {
+        (
+            "The private key is stored, encrypted. It is never shown again.",
+            view! {
+                <TextArea name="private_key" id="account-private-key" label="New private key" hint error />
+            }
+            .into_any(),
+        )
+    } else {
+        (
+            if has_credentials {
+                "The password or token is stored, encrypted. It is never shown again."
+            } else {
+                "No password is stored: the source is used anonymously."
+            },
+            view! {
                 <Field name="username" id="account-username" label="Username" required=false autocomplete="off" value=username error />
                 <Field name="password" id="account-password" label="Password or token" kind="password" required=false autocomplete="off"
                     hint="Replacing asks for your password unless you typed it in the last ten minutes. Leave both empty for anonymous access." error />
+            }
+            .into_any(),
+        )
+    };
+    view! {
+        <section class="card" aria-labelledby="account-heading">
+            <h2 id="account-heading">"Credential"</h2>
+            <p class="muted" data-testid="credential-state">{state}</p>
+            <ActionForm action=actions.replace>
+                <input type="hidden" name="workspace_id" value=ws />
+                <input type="hidden" name="id" value=id />
+                {fields}
                 <Submit label="Replace" busy="Saving…" pending=actions.replace.pending().into() testid="replace-account" />
             </ActionForm>
             <Show when=move || replaced.get()>
                 <p class="alert alert-ok" role="status">"Replaced. Test the sign-in to check it."</p>
             </Show>
+        </section>
+    }
+}
+
+/// The pinned SSH host key of a git repository, and pinning a new one
+/// after the server's key changed.
+#[component]
+fn HostKey(ws: i64, id: i64, fingerprint: String, url: String, actions: Actions) -> impl IntoView {
+    let scan_error = last_error(actions.scan);
+    let scanned = move || actions.scan.value().get().and_then(Result::ok);
+    view! {
+        <section class="card" aria-labelledby="host-key-heading">
+            <h2 id="host-key-heading">"SSH host key"</h2>
+            <p>"Pinned: " <code data-testid="pinned-fingerprint">{fingerprint}</code></p>
+            <p class="muted">"Connections to a server presenting any other key are refused. If the server's key changed, fetch the new one, compare it with the one its operator publishes, and pin it."</p>
+            <ActionForm action=actions.scan>
+                <input type="hidden" name="workspace_id" value=ws />
+                <input type="hidden" name="url" value=url />
+                <FormError error=scan_error fields=&[] />
+                <Submit label="Fetch the key it presents now" busy="Connecting…" pending=actions.scan.pending().into() testid="rescan-host-key" />
+            </ActionForm>
+            {move || scanned().map(|key| view! {
+                <p data-testid="rescanned-key">"It presents " <code>{key.algorithm.clone()}</code> " " <code>{key.fingerprint.clone()}</code> "."</p>
+                <ActionForm action=actions.pin>
+                    <input type="hidden" name="workspace_id" value=ws />
+                    <input type="hidden" name="id" value=id />
+                    <input type="hidden" name="host_key_fingerprint" value=key.fingerprint.clone() />
+                    <Submit label="Pin this key" busy="Pinning…" pending=actions.pin.pending().into() testid="pin-host-key" />
+                </ActionForm>
+            })}
+        </section>
+    }
+}
+
+/// A git repository's branches, read from it when the page opens, under
+/// what its last test found.
+#[component]
+fn Branches(ws: i64, id: i64, facts: Option<GitFacts>) -> impl IntoView {
+    let branches = Resource::new(|| (), move |()| git_branches(ws, id));
+    view! {
+        <section class="card" aria-labelledby="branches-heading">
+            <h2 id="branches-heading">"Branches"</h2>
+            {match facts {
+                Some(facts) => view! {
+                    <p data-testid="git-facts">
+                        "Last test: default branch "
+                        <code data-testid="default-branch">{facts.default_branch.unwrap_or_else(|| "(not named)".into())}</code>
+                        " at "
+                        <code data-testid="head-commit">{facts.head_commit.unwrap_or_else(|| "(no commits)".into())}</code>
+                        {format!(", {} branches.", facts.branch_count)}
+                    </p>
+                }.into_any(),
+                None => view! { <p class="muted" data-testid="no-git-facts">"No test has reached this repository yet."</p> }.into_any(),
+            }}
+            <Transition fallback=|| view! { <p class="muted">"Asking the repository…"</p> }>
+                {move || Suspend::new(async move {
+                    match branches.await {
+                        Ok(listed) if listed.branches.is_empty() => view! {
+                            <p class="muted" data-testid="no-branches">"This repository has no branches yet."</p>
+                        }.into_any(),
+                        Ok(listed) => {
+                            let default = listed.default_branch.clone();
+                            let more = listed.branch_count - listed.branches.len() as i64;
+                            view! {
+                                <table class="table" data-testid="branches">
+                                    <thead><tr><th>"Branch"</th><th>"Commit"</th></tr></thead>
+                                    <tbody>
+                                        {listed.branches.into_iter().map(|branch| {
+                                            let is_default = default.as_deref() == Some(branch.name.as_str());
+                                            view! {
+                                                <tr data-testid="branch-row" data-branch=branch.name.clone()>
+                                                    <td>
+                                                        <code>{branch.name.clone()}</code>
+                                                        {is_default.then(|| view! { " " <span class="badge">"default"</span> })}
+                                                    </td>
+                                                    <td><code data-testid="branch-commit">{branch.commit}</code></td>
+                                                </tr>
+                                            }
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                                {(more > 0).then(|| view! { <p class="muted">{format!("And {more} more, not listed.")}</p> })}
+                            }.into_any()
+                        }
+                        Err(error) => view! {
+                            <p class="alert alert-error" role="alert" data-testid="branches-error">{error.to_string()}</p>
+                        }.into_any(),
+                    }
+                })}
+            </Transition>
         </section>
     }
 }

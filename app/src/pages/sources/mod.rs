@@ -1,9 +1,11 @@
 //! Sources: the list with status and last test, and the form that adds a
-//! container registry (here); a source's page with its repository and tag
-//! browser (`detail`). Passwords are write-only: the form sends them,
-//! nothing ever shows them again.
+//! container registry (here); the forms that add a git repository
+//! (`git`); a source's page with its repository and tag browser or its
+//! branches (`detail`). Passwords, tokens and keys are write-only: the
+//! forms send them, nothing ever shows them again.
 
 mod detail;
+mod git;
 
 pub use detail::SourcePage;
 
@@ -11,20 +13,21 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 
+use self::git::AddGitForms;
 use crate::AppError;
 use crate::components::error_view::ErrorList;
 use crate::components::forms::{Field, FormError, Submit, last_error};
 use crate::components::page_header::PageHeader;
 use crate::components::signed_in::{SignInRequired, use_viewer};
 use crate::pages::hosts::{LastCheck, StatusBadge};
-use crate::sources::server_fns::{AddRegistryFn, sources};
-use crate::sources::{RegistryProvider, SourceSummary};
+use crate::sources::server_fns::{AddGitFn, AddRegistryFn, sources};
+use crate::sources::{Provider, SourceKind, SourceSummary};
 use crate::workspaces::roles::{Action, Role};
 
 #[component]
 pub fn SourcesPage() -> impl IntoView {
     view! {
-        <PageHeader title="Sources" summary="Where the images services deploy come from: container registries." />
+        <PageHeader title="Sources" summary="Where the images and code services deploy come from: container registries and git repositories." />
         <SignInRequired>
             <SourcesList />
         </SignInRequired>
@@ -35,14 +38,22 @@ pub fn SourcesPage() -> impl IntoView {
 fn SourcesList() -> impl IntoView {
     let viewer = use_viewer();
     let add = ServerAction::<AddRegistryFn>::new();
+    let add_git = ServerAction::<AddGitFn>::new();
     let list = Resource::new(
-        move || (add.version().get(), viewer.version()),
+        move || {
+            (
+                add.version().get(),
+                add_git.version().get(),
+                viewer.version(),
+            )
+        },
         |_| sources(),
     );
     // A new source opens on its own page, where it can be tested.
     let navigate = use_navigate();
     Effect::new(move |_| {
-        if let Some(Ok(id)) = add.value().get() {
+        let added = add.value().get().or_else(|| add_git.value().get());
+        if let Some(Ok(id)) = added {
             navigate(&format!("/sources/{id}"), Default::default());
         }
     });
@@ -59,13 +70,15 @@ fn SourcesList() -> impl IntoView {
                     Ok::<_, AppError>(view! {
                         <SourceTable sources />
                         {if role.may(Action::ManageResources) {
-                            view! { <AddRegistryForm workspace_id add /> }.into_any()
+                            view! {
+                                <AddRegistryForm workspace_id add />
+                                <AddGitForms workspace_id add=add_git />
+                            }.into_any()
                         } else {
                             view! {
                                 <p class="muted" data-testid="sources-member-note">"Admins and owners of this workspace add and change sources."</p>
                             }.into_any()
                         }}
-                        <p class="muted">"Git repositories as sources are not built yet."</p>
                     })
                 })}
             </ErrorBoundary>
@@ -79,7 +92,7 @@ fn SourceTable(sources: Vec<SourceSummary>) -> impl IntoView {
         return view! {
             <section class="card empty-state" data-testid="sources-empty">
                 <h2>"No sources yet"</h2>
-                <p>"This workspace has no sources. Add a container registry to browse its images and deploy them."</p>
+                <p>"This workspace has no sources. Add a container registry to browse its images, or a git repository to see its branches."</p>
             </section>
         }
         .into_any();
@@ -88,7 +101,7 @@ fn SourceTable(sources: Vec<SourceSummary>) -> impl IntoView {
         <section class="card">
             <table class="table" data-testid="sources">
                 <thead>
-                    <tr><th>"Name"</th><th>"Registry"</th><th>"Address"</th><th>"Account"</th><th>"Status"</th><th>"Last test"</th></tr>
+                    <tr><th>"Name"</th><th>"Kind"</th><th>"Address"</th><th>"Account"</th><th>"Status"</th><th>"Last test"</th></tr>
                 </thead>
                 <tbody>
                     {sources.into_iter().map(|source| {
@@ -96,7 +109,7 @@ fn SourceTable(sources: Vec<SourceSummary>) -> impl IntoView {
                         view! {
                         <tr data-testid="source-row" data-name=source.name.clone()>
                             <td><A href=format!("/sources/{}", source.id)>{link_text}</A></td>
-                            <td>{source.provider.label()}</td>
+                            <td>{kind_label(&source)}</td>
                             <td><code>{source.url.clone()}</code></td>
                             <td>{source.username.clone().unwrap_or_else(|| "anonymous".into())}</td>
                             <td><StatusBadge status=source.status /></td>
@@ -108,6 +121,14 @@ fn SourceTable(sources: Vec<SourceSummary>) -> impl IntoView {
         </section>
     }
     .into_any()
+}
+
+/// The kind and who runs it, in words.
+fn kind_label(source: &SourceSummary) -> String {
+    match source.kind {
+        SourceKind::Registry => format!("Registry · {}", source.provider_label()),
+        SourceKind::Git => format!("Git · {}", source.provider_label()),
+    }
 }
 
 const FIELDS: &[&str] = &[
@@ -134,8 +155,8 @@ fn AddRegistryForm(workspace_id: i64, add: ServerAction<AddRegistryFn>) -> impl 
                 <div class="field">
                     <label for="registry-provider">"Registry"</label>
                     <select id="registry-provider" name="provider" data-testid="registry-provider">
-                        {RegistryProvider::ALL.into_iter().map(|provider| view! {
-                            <option value=provider.as_str()>{provider.label()}</option>
+                        {Provider::REGISTRIES.into_iter().map(|provider| view! {
+                            <option value=provider.as_str()>{provider.label(SourceKind::Registry)}</option>
                         }).collect_view()}
                     </select>
                     <p class="field-error" data-testid="error-provider">{provider_message}</p>
