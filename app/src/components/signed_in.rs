@@ -38,6 +38,15 @@ impl ViewerState {
     }
 }
 
+/// The signed-in viewer, for the children of [`SignInRequired`].
+#[derive(Debug, Clone)]
+pub struct SignedIn(pub Viewer);
+
+/// Who is signed in, inside [`SignInRequired`].
+pub fn use_signed_in() -> Viewer {
+    expect_context::<SignedIn>().0
+}
+
 pub fn use_viewer() -> ViewerState {
     expect_context::<ViewerState>()
 }
@@ -53,7 +62,12 @@ pub fn SignInRequired(children: ChildrenFn) -> impl IntoView {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match state.resource.await {
-                    Ok(Some(_)) => children.with_value(|children| children()).into_any(),
+                    Ok(Some(viewer)) => {
+                        // The page reads who is signed in from here rather
+                        // than awaiting the shared resource a second time.
+                        provide_context(SignedIn(viewer));
+                        children.with_value(|children| children()).into_any()
+                    }
                     Ok(None) => {
                         let next = format!("/sign-in?next={}", path.get_untracked());
                         view! {

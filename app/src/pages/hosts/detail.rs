@@ -10,7 +10,7 @@ use crate::AppError;
 use crate::components::error_view::ErrorList;
 use crate::components::forms::{Field, FormError, Submit, TextArea, last_error, succeeded};
 use crate::components::page_header::PageHeader;
-use crate::components::signed_in::{SignInRequired, use_viewer};
+use crate::components::signed_in::{SignInRequired, use_signed_in, use_viewer};
 use crate::components::sudo::SudoPrompt;
 use crate::components::time::Timestamp;
 use crate::hosts::server_fns::{
@@ -54,6 +54,9 @@ fn HostView() -> impl IntoView {
         delete: ServerAction::new(),
     };
     let viewer = use_viewer();
+    // Read once by SignInRequired: awaiting the shared resource again in
+    // a nested Transition made hydration fail now and then.
+    let signed_in = use_signed_in();
     let detail = Resource::new(
         move || {
             (
@@ -102,10 +105,7 @@ fn HostView() -> impl IntoView {
             <ErrorBoundary fallback=|errors| view! { <ErrorList errors /> }>
                 {move || Suspend::new(async move {
                     let detail = detail.await?;
-                    let role = viewer
-                        .resource
-                        .await?
-                        .map_or(Role::Member, |viewer| viewer.workspace.role);
+                    let role = signed_in.workspace.role;
                     Ok::<_, AppError>(view! { <HostBody detail role actions /> })
                 })}
             </ErrorBoundary>

@@ -15,11 +15,11 @@ use self::add::AddHostForms;
 use crate::AppError;
 use crate::components::error_view::ErrorList;
 use crate::components::page_header::PageHeader;
-use crate::components::signed_in::{SignInRequired, use_viewer};
+use crate::components::signed_in::{SignInRequired, use_signed_in, use_viewer};
 use crate::components::time::Timestamp;
 use crate::hosts::server_fns::{AddHostFn, hosts};
 use crate::hosts::{HostStatus, HostSummary};
-use crate::workspaces::roles::{Action, Role};
+use crate::workspaces::roles::Action;
 
 #[component]
 pub fn HostsPage() -> impl IntoView {
@@ -34,6 +34,9 @@ pub fn HostsPage() -> impl IntoView {
 #[component]
 fn HostsList() -> impl IntoView {
     let viewer = use_viewer();
+    // Read once by SignInRequired: awaiting the shared resource again in
+    // a nested Transition made hydration fail now and then.
+    let signed_in = use_signed_in();
     let add = ServerAction::<AddHostFn>::new();
     let list = Resource::new(move || (add.version().get(), viewer.version()), |_| hosts());
     // A new host opens on its own page, where it can be tested.
@@ -49,10 +52,7 @@ fn HostsList() -> impl IntoView {
             <ErrorBoundary fallback=|errors| view! { <ErrorList errors /> }>
                 {move || Suspend::new(async move {
                     let hosts = list.await?;
-                    let viewer = viewer.resource.await?;
-                    let (workspace_id, role) = viewer
-                        .map(|viewer| (viewer.workspace.id, viewer.workspace.role))
-                        .unwrap_or((0, Role::Member));
+                    let (workspace_id, role) = (signed_in.workspace.id, signed_in.workspace.role);
                     Ok::<_, AppError>(view! {
                         <HostTable hosts />
                         {if role.may(Action::ManageResources) {

@@ -18,11 +18,11 @@ use crate::AppError;
 use crate::components::error_view::ErrorList;
 use crate::components::forms::{Field, FormError, Submit, last_error};
 use crate::components::page_header::PageHeader;
-use crate::components::signed_in::{SignInRequired, use_viewer};
+use crate::components::signed_in::{SignInRequired, use_signed_in, use_viewer};
 use crate::pages::hosts::{LastCheck, StatusBadge};
 use crate::sources::server_fns::{AddGitFn, AddRegistryFn, sources};
 use crate::sources::{Provider, SourceKind, SourceSummary};
-use crate::workspaces::roles::{Action, Role};
+use crate::workspaces::roles::Action;
 
 #[component]
 pub fn SourcesPage() -> impl IntoView {
@@ -37,6 +37,9 @@ pub fn SourcesPage() -> impl IntoView {
 #[component]
 fn SourcesList() -> impl IntoView {
     let viewer = use_viewer();
+    // Read once by SignInRequired: awaiting the shared resource again in
+    // a nested Transition made hydration fail now and then.
+    let signed_in = use_signed_in();
     let add = ServerAction::<AddRegistryFn>::new();
     let add_git = ServerAction::<AddGitFn>::new();
     let list = Resource::new(
@@ -63,10 +66,7 @@ fn SourcesList() -> impl IntoView {
             <ErrorBoundary fallback=|errors| view! { <ErrorList errors /> }>
                 {move || Suspend::new(async move {
                     let sources = list.await?;
-                    let viewer = viewer.resource.await?;
-                    let (workspace_id, role) = viewer
-                        .map(|viewer| (viewer.workspace.id, viewer.workspace.role))
-                        .unwrap_or((0, Role::Member));
+                    let (workspace_id, role) = (signed_in.workspace.id, signed_in.workspace.role);
                     Ok::<_, AppError>(view! {
                         <SourceTable sources />
                         {if role.may(Action::ManageResources) {
