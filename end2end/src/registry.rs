@@ -121,7 +121,13 @@ impl LocalRegistry {
     /// Builds a one-file image and pushes it as each `repository:tag`;
     /// returns the digest `docker push` reported for each.
     pub async fn push(&mut self, content: &str, references: &[&str]) -> HashMap<String, String> {
-        let image = self.docker.build(content).await;
+        // The registry's address makes the image this registry's own: two
+        // tests building the same content would otherwise share one image
+        // id, and one's clean-up would remove it under the other.
+        let image = self
+            .docker
+            .build(&format!("{content}\n{}", self.host))
+            .await;
         let mut digests = HashMap::new();
         for reference in references {
             let name = format!("{}/{reference}", self.host);

@@ -73,10 +73,13 @@ pub fn registry_url(field: &str, value: &str) -> Result<String, AppError> {
         ));
     }
     let path = path.trim_end_matches('/');
-    let path = path
-        .strip_suffix("v2")
-        .unwrap_or(path)
-        .trim_end_matches('/');
+    // `/v2` is the API's own prefix, typed by people who copy it; only as
+    // a whole segment, so `…/toolsv2` stays itself.
+    let path = if path == "v2" {
+        ""
+    } else {
+        path.strip_suffix("/v2").unwrap_or(path)
+    };
     let mut url = format!("{scheme}://{}", authority.to_ascii_lowercase());
     if !path.is_empty() {
         url.push('/');
@@ -140,8 +143,8 @@ pub fn account(username: &str, password: &str) -> Result<Option<SourceAccount>, 
     }))
 }
 
-/// A registry form as sent.
-#[derive(Debug, Clone, Copy)]
+/// A registry form as sent. `Debug` shows no password.
+#[derive(Clone, Copy)]
 pub struct RegistryForm<'a> {
     pub provider: &'a str,
     pub name: &'a str,
@@ -188,7 +191,9 @@ pub enum GitUrl {
 /// The characters a repository path may hold: enough for every hosting
 /// service, nothing a remote shell or URL would read specially.
 fn path_ok(path: &str) -> bool {
+    // A leading `-` would reach git-upload-pack as an option.
     !path.is_empty()
+        && !path.starts_with('-')
         && path.len() <= REPOSITORY_MAX_CHARS
         && path
             .bytes()
@@ -280,7 +285,8 @@ pub fn git_ssh_address(field: &str, value: &str) -> Result<String, AppError> {
 }
 
 /// A git form as sent; which fields count depends on the address.
-#[derive(Debug, Clone, Copy)]
+/// `Debug` shows neither the password nor the key.
+#[derive(Clone, Copy)]
 pub struct GitForm<'a> {
     pub provider: &'a str,
     pub name: &'a str,
@@ -290,6 +296,28 @@ pub struct GitForm<'a> {
     pub password: &'a str,
     pub private_key: &'a str,
     pub host_key_fingerprint: &'a str,
+}
+
+impl std::fmt::Debug for RegistryForm<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RegistryForm")
+            .field("provider", &self.provider)
+            .field("name", &self.name)
+            .field("url", &self.url)
+            .field("username", &self.username)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for GitForm<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GitForm")
+            .field("provider", &self.provider)
+            .field("name", &self.name)
+            .field("url", &self.url)
+            .field("username", &self.username)
+            .finish_non_exhaustive()
+    }
 }
 
 pub fn new_git(form: &GitForm<'_>) -> Result<NewGit, AppError> {
@@ -396,6 +424,14 @@ mod tests {
             registry_url("url", "https://example.com/mirror/").unwrap(),
             "https://example.com/mirror"
         );
+        assert_eq!(
+            registry_url("url", "https://example.com/mirrorv2").unwrap(),
+            "https://example.com/mirrorv2"
+        );
+        assert_eq!(
+            registry_url("url", "https://example.com/mirror/v2").unwrap(),
+            "https://example.com/mirror"
+        );
         for (bad, words) in [
             ("", "Enter"),
             ("registry.example.com", "Start the address"),
@@ -492,6 +528,7 @@ mod tests {
             ("ssh://example.com/app.git", "user"),
             ("git@host:app'; rm -rf ~'", "letters"),
             ("ssh://git@host/../etc", "letters"),
+            ("git@host:--strict", "letters"),
         ] {
             let error = git_url("url", bad).unwrap_err().to_string();
             assert!(error.contains(words), "{bad:?}: {error}");

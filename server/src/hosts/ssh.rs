@@ -102,8 +102,11 @@ fn config() -> Arc<client::Config> {
 }
 
 async fn tcp(address: &str) -> Result<tokio::net::TcpStream, CheckError> {
-    tokio::net::TcpStream::connect(address)
+    // An address that drops packets would otherwise wait for the system's
+    // connect timeout (minutes).
+    tokio::time::timeout(CHECK_TIMEOUT, tokio::net::TcpStream::connect(address))
         .await
+        .map_err(|_| CheckError::Timeout)?
         .map_err(|error| match error.kind() {
             std::io::ErrorKind::ConnectionRefused => CheckError::Unreachable(format!(
                 "{address} refused the connection: is sshd running on that port?"

@@ -46,6 +46,9 @@ const MAX_SOURCES: i64 = 200;
 /// Tags resolved to digests at once for one page: enough to fill a page
 /// quickly, few enough not to look like a flood to the registry.
 const RESOLVE_CONCURRENCY: usize = 4;
+/// How long resolving one page of tags may take in all (each lookup has
+/// the client's own 10 s deadline).
+const TAGS_DEADLINE: std::time::Duration = std::time::Duration::from_secs(30);
 /// The names of the secrets in the sealed map: a registry's or an HTTPS
 /// repository's password or token, an SSH repository's private key.
 const PASSWORD: &str = "password";
@@ -528,7 +531,14 @@ impl SourcesService for Sources {
             .tags(&name, PAGE_SIZE, last.as_ref())
             .await
             .map_err(|error| browse_failed(error, "repository"))?;
-        let tags = resolve_all(&registry, &name, &page.items).await;
+        let tags = tokio::time::timeout(TAGS_DEADLINE, resolve_all(&registry, &name, &page.items))
+            .await
+            .map_err(|_| AppError::Upstream {
+                message: format!(
+                    "Timed out: the registry did not resolve this page's tags within {} seconds.",
+                    TAGS_DEADLINE.as_secs()
+                ),
+            })?;
         Ok(TagPage {
             repository: name.as_str().to_string(),
             tags,

@@ -42,8 +42,17 @@ pub(super) fn ssh_address(row: &SourceRow) -> Option<String> {
 /// The key `address` presents now, in OpenSSH form, if its fingerprint is
 /// `confirmed`.
 pub(super) async fn key_matching(address: &str, confirmed: &str) -> Result<String, AppError> {
-    let scanned = ssh::scan(address)
+    let scanned = tokio::time::timeout(git::TIMEOUT, ssh::scan(address))
         .await
+        .map_err(|_| {
+            AppError::invalid(
+                "url",
+                format!(
+                    "{address} did not answer within {} seconds.",
+                    git::TIMEOUT.as_secs()
+                ),
+            )
+        })?
         .map_err(|error| AppError::invalid("url", error.to_string()))?;
     if scanned.fingerprint != confirmed {
         return Err(AppError::invalid(

@@ -566,3 +566,68 @@ async fn neither_the_password_nor_a_token_shows_in_errors_or_debug_output() {
         assert!(!shown.contains(secret), "{secret} appears in {shown}");
     }
 }
+
+/// A registry that redirects to another server, which then asks for a
+/// token from a realm of its own: the credentials must not go there.
+#[tokio::test]
+async fn credentials_never_follow_a_redirect_to_another_server() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let asked = Arc::new(AtomicUsize::new(0));
+    // The other server: a challenge naming its own token endpoint, which
+    // counts every request that carries credentials.
+    let other = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let other_address = other.local_addr().unwrap();
+    let counter = asked.clone();
+    let other_router = Router::new()
+        .route(
+            "/token",
+            get(move |headers: HeaderMap| {
+                let counter = counter.clone();
+                async move {
+                    if headers.contains_key(header::AUTHORIZATION) {
+                        counter.fetch_add(1, Ordering::SeqCst);
+                    }
+                    axum::Json(json!({"token": "t"}))
+                }
+            }),
+        )
+        .fallback(move || async move {
+            (
+                StatusCode::UNAUTHORIZED,
+                [(
+                    header::WWW_AUTHENTICATE,
+                    format!("Bearer realm=\"http://{other_address}/token\",service=\"x\""),
+                )],
+            )
+        });
+    tokio::spawn(async move { axum::serve(other, other_router).await.unwrap() });
+    // The registry: every path moves to the other server.
+    let registry = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let registry_address = registry.local_addr().unwrap();
+    let registry_router = Router::new().fallback(move || async move {
+        (
+            StatusCode::TEMPORARY_REDIRECT,
+            [(header::LOCATION, format!("http://{other_address}/v2/"))],
+        )
+    });
+    tokio::spawn(async move { axum::serve(registry, registry_router).await.unwrap() });
+
+    let client = Registry::new(
+        url::Url::parse(&format!("http://{registry_address}")).unwrap(),
+        Some(Credentials {
+            username: ADMIN.to_string(),
+            password: Secret::new(ADMIN_PASSWORD.to_string()),
+        }),
+    )
+    .unwrap();
+    let refused = client.ping().await;
+    assert!(
+        matches!(&refused, Err(RegistryError::Protocol(message)) if message.contains("only to the registry itself")),
+        "{refused:?}"
+    );
+    assert_eq!(
+        asked.load(Ordering::SeqCst),
+        0,
+        "credentials reached the other server"
+    );
+}

@@ -98,7 +98,7 @@ fn SourceView() -> impl IntoView {
 
     view! {
         <FormError error fields=&[
-            "name", "description", "username", "password", "private_key", "host_key_fingerprint",
+            "name", "description", "username", "password", "private_key",
         ] />
         <Show when=needs_sudo>
             <SudoPrompt />

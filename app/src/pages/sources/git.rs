@@ -52,7 +52,7 @@ pub fn AddGitForms(workspace_id: i64, add: ServerAction<AddGitFn>) -> impl IntoV
                 <ProviderSelect id="git-https-provider" error=https_error />
                 <Field name="name" id="git-https-name" label="Name" error=https_error />
                 <Field name="url" id="git-https-url" label="Address"
-                    hint="As git clone takes it, like https://github.com/acme/app.git." error=https_error />
+                    hint="As git clone takes it, like https://github.com/acme/app.git. http:// sends the token unencrypted: use it only on a trusted network." error=https_error />
                 <Field name="username" id="git-https-username" label="Username" required=false autocomplete="off"
                     hint="Leave this and the token empty for a public repository. GitLab takes any username with a token." error=https_error />
                 <Field name="password" id="git-https-password" label="Token or password" kind="password" required=false autocomplete="off"
@@ -120,7 +120,9 @@ fn SshForm(
                 <input type="hidden" name="workspace_id" value=workspace_id />
                 <input type="hidden" name="url" value=key.url.clone() />
                 <input type="hidden" name="host_key_fingerprint" value=key.fingerprint.clone() />
-                <FormError error fields=FIELDS />
+                // The address and fingerprint are hidden here, so their
+                // errors (a key that changed since the scan) show above.
+                <FormError error fields=&["provider", "name", "description", "private_key"] />
                 <div class="field">
                     <label>
                         <input type="checkbox" required=true data-testid="confirm-git-fingerprint" />

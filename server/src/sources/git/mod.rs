@@ -252,7 +252,9 @@ async fn over_ssh(
     let mut stdout = Vec::new();
     let mut stderr = Vec::new();
     let result = loop {
-        if refs::is_complete(&stdout, false) {
+        // The advertisement ends with a flush, so only then is it worth
+        // reading the whole buffer again.
+        if stdout.ends_with(b"0000") && refs::is_complete(&stdout, false) {
             break refs::parse(&stdout, false).map_err(|error| advertisement_error(error, address));
         }
         match channel.wait().await {

@@ -110,6 +110,17 @@ impl Registry {
             if reply.status != StatusCode::UNAUTHORIZED {
                 return Ok(reply);
             }
+            // A redirect may have led elsewhere; only the registry itself
+            // may ask for credentials, or a redirect target could collect
+            // them through a token realm of its choosing.
+            if reply.url.origin() != origin {
+                return Err(RegistryError::Protocol(format!(
+                    "{} redirected to {}, which asks to sign in; Caveman sends credentials \
+                     only to the registry itself.",
+                    self.server,
+                    reply.url.host_str().unwrap_or("another server")
+                )));
+            }
             sent = self
                 .answer_challenge(&reply, &sent, scope.as_deref(), call)
                 .await?;
