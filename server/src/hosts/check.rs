@@ -189,9 +189,7 @@ impl Checker {
     /// Reads the key the SSH server at `address` presents, under the same
     /// deadline as a test.
     pub async fn scan_host_key(&self, address: &str) -> Result<ssh::ScannedKey, CheckError> {
-        tokio::time::timeout(CHECK_TIMEOUT, ssh::scan(address))
-            .await
-            .unwrap_or(Err(CheckError::Timeout))
+        ssh::scan_within_deadline(address).await
     }
 
     /// Fly.io: the organisation's apps, which needs a token of that org.

@@ -75,26 +75,6 @@ impl Hosts {
             .ok_or_else(not_found)
     }
 
-    /// The key `address` presents now, if its fingerprint is `confirmed`.
-    async fn key_matching(&self, address: &str, confirmed: &str) -> Result<String, AppError> {
-        let scanned = self
-            .checker
-            .scan_host_key(address)
-            .await
-            .map_err(|error| scan_failed(&error))?;
-        if scanned.fingerprint != confirmed {
-            return Err(AppError::invalid(
-                "host_key_fingerprint",
-                format!(
-                    "{address} now presents {} rather than the {confirmed} you confirmed. \
-                     Fetch the key again and compare it with the host before trusting it.",
-                    scanned.fingerprint
-                ),
-            ));
-        }
-        Ok(scanned.openssh)
-    }
-
     async fn audit(
         &self,
         scope: &Scope,
@@ -147,7 +127,10 @@ impl HostsService for Hosts {
                 host_key_fingerprint,
                 ..
             } => {
-                endpoint.host_key = Some(self.key_matching(address, host_key_fingerprint).await?);
+                endpoint.host_key = Some(
+                    ssh::key_matching(address, host_key_fingerprint, |error| scan_failed(&error))
+                        .await?,
+                );
             }
             _ => {}
         }
@@ -273,7 +256,8 @@ impl HostsService for Hosts {
             ));
         };
         let previous = row.detail().host_key_fingerprint;
-        endpoint.host_key = Some(self.key_matching(&address, fingerprint).await?);
+        endpoint.host_key =
+            Some(ssh::key_matching(&address, fingerprint, |error| scan_failed(&error)).await?);
         if !store::set_endpoint(&self.db, scope.workspace_id, id, &endpoint)
             .await
             .map_err(internal)?

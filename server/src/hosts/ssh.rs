@@ -20,6 +20,8 @@ use russh::keys::{HashAlg, PrivateKey, PrivateKeyWithHashAlg, PublicKey, PublicK
 use russh::{ChannelStream, Disconnect};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
+use app::AppError;
+
 use super::check::{CHECK_TIMEOUT, CheckError};
 use crate::vault::Secret;
 
@@ -134,6 +136,36 @@ pub async fn scan(address: &str) -> Result<ScannedKey, CheckError> {
             "The SSH server presented no host key Caveman can pin (host certificates are not supported).".into(),
         )),
     }
+}
+
+/// [`scan`] under the check deadline.
+pub async fn scan_within_deadline(address: &str) -> Result<ScannedKey, CheckError> {
+    tokio::time::timeout(CHECK_TIMEOUT, scan(address))
+        .await
+        .unwrap_or(Err(CheckError::Timeout))
+}
+
+/// The key `address` presents now, in OpenSSH form for pinning, if its
+/// fingerprint is the `confirmed` one; a failed scan is turned into an
+/// error on the caller's own field by `scan_failed`. Docker hosts and git
+/// repositories over SSH both pin this way.
+pub async fn key_matching(
+    address: &str,
+    confirmed: &str,
+    scan_failed: impl FnOnce(CheckError) -> AppError,
+) -> Result<String, AppError> {
+    let scanned = scan_within_deadline(address).await.map_err(scan_failed)?;
+    if scanned.fingerprint != confirmed {
+        return Err(AppError::invalid(
+            "host_key_fingerprint",
+            format!(
+                "{address} now presents {} rather than the {confirmed} you confirmed. Fetch the \
+                 key again and compare it with the server before trusting it.",
+                scanned.fingerprint
+            ),
+        ));
+    }
+    Ok(scanned.openssh)
 }
 
 /// An SSH session with one channel forwarded to the remote engine's

@@ -440,7 +440,8 @@ impl SourcesService for Sources {
                 "Only a git repository reached over SSH has a host key.",
             ));
         };
-        let key = repos::key_matching(&address, fingerprint).await?;
+        let key =
+            crate::hosts::ssh::key_matching(&address, fingerprint, repos::scan_failed).await?;
         if !store::set_host_key(&self.db, scope.workspace_id, id, &key)
             .await
             .map_err(internal)?

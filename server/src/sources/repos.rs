@@ -14,6 +14,7 @@ use app::sources::{GitBranch, GitBranches, GitFacts, NewGit, NewGitRemote, Sourc
 use super::git::{self, GitError, Refs, Remote};
 use super::store::{self, Insert, SourceRow};
 use super::{PASSWORD, PRIVATE_KEY, Sources, internal, name_taken};
+use crate::hosts::check::CheckError;
 use crate::hosts::ssh;
 use crate::vault::Secret;
 
@@ -37,34 +38,6 @@ pub(super) fn ssh_address(row: &SourceRow) -> Option<String> {
         Ok(GitUrl::Ssh { address, .. }) if row.kind() == SourceKind::Git => Some(address),
         _ => None,
     }
-}
-
-/// The key `address` presents now, in OpenSSH form, if its fingerprint is
-/// `confirmed`.
-pub(super) async fn key_matching(address: &str, confirmed: &str) -> Result<String, AppError> {
-    let scanned = tokio::time::timeout(git::TIMEOUT, ssh::scan(address))
-        .await
-        .map_err(|_| {
-            AppError::invalid(
-                "url",
-                format!(
-                    "{address} did not answer within {} seconds.",
-                    git::TIMEOUT.as_secs()
-                ),
-            )
-        })?
-        .map_err(|error| AppError::invalid("url", error.to_string()))?;
-    if scanned.fingerprint != confirmed {
-        return Err(AppError::invalid(
-            "host_key_fingerprint",
-            format!(
-                "{address} now presents {} rather than the {confirmed} you confirmed. Fetch the \
-                 key again and compare it with the server before trusting it.",
-                scanned.fingerprint
-            ),
-        ));
-    }
-    Ok(scanned.openssh)
 }
 
 /// What a test keeps of a listing.
@@ -92,6 +65,11 @@ pub(super) fn branches(refs: Refs) -> GitBranches {
     }
 }
 
+/// A failed host-key scan, on the address field of the git forms.
+pub(super) fn scan_failed(error: CheckError) -> AppError {
+    AppError::invalid("url", error.to_string())
+}
+
 /// A failed listing for the page: what went wrong, prefixed by its kind.
 fn describe(error: &GitError) -> String {
     format!("{}: {error}", error.kind())
@@ -117,7 +95,8 @@ impl Sources {
             } => {
                 ssh::parse_private_key(&Secret::new(private_key.clone()))
                     .map_err(|message| AppError::invalid("private_key", message))?;
-                let host_key = key_matching(address, host_key_fingerprint).await?;
+                let host_key =
+                    ssh::key_matching(address, host_key_fingerprint, scan_failed).await?;
                 (
                     stored_url(user, address, path),
                     Some(user.clone()),

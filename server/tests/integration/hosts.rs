@@ -310,18 +310,7 @@ async fn forms_name_the_field_to_fix() {
 async fn members_see_and_test_hosts_but_change_nothing() {
     let app = app_with_fakes(Engine::Sqlite).await;
     let owner = app.signed_in("owner@example.com", "Olga").await;
-    let member = app.signed_in("member@example.com", "Mia").await;
-    owner
-        .call_here(
-            "invite_member",
-            &[("email", "member@example.com"), ("role", "member")],
-        )
-        .await;
-    let invitation = crate::support::token_in(&app.mail("member@example.com", "invited").await);
-    let accepted = member
-        .call("accept_invitation", &[("token", &invitation)])
-        .await;
-    assert_eq!(accepted.status, 200, "{}", accepted.body);
+    let member = app.member_of(&owner, "member@example.com", "Mia").await;
     let id = add(
         &owner,
         &[("kind", "runpod"), ("name", "GPUs"), ("secret", RUNPOD_KEY)],

@@ -15,21 +15,6 @@ async fn add(browser: &Browser, args: &[(&str, &str)]) -> String {
     reply.json().as_i64().unwrap().to_string()
 }
 
-/// Makes `email` a member of `owner`'s current workspace.
-async fn join(app: &TestApp, owner: &Browser, email: &str, name: &str) -> Browser {
-    let member = app.signed_in(email, name).await;
-    let invited = owner
-        .call_here("invite_member", &[("email", email), ("role", "member")])
-        .await;
-    assert_eq!(invited.status, 200, "{}", invited.body);
-    let invitation = crate::support::token_in(&app.mail(email, "invited").await);
-    let accepted = member
-        .call("accept_invitation", &[("token", &invitation)])
-        .await;
-    assert_eq!(accepted.status, 200, "{}", accepted.body);
-    member
-}
-
 async fn a_private_registry_is_added_tested_and_browsed_with_real_digests(engine: Engine) {
     let mut registry = TestRegistry::start(SignIn::Htpasswd).await;
     let pushed = registry
@@ -264,7 +249,7 @@ async fn members_browse_and_test_but_change_nothing_and_other_workspaces_see_not
     registry.push("app v1", &["team/app:v1"]).await;
     let app = TestApp::spawn(Engine::Sqlite).await;
     let owner = app.signed_in("owner@example.com", "Olga").await;
-    let member = join(&app, &owner, "member@example.com", "Mia").await;
+    let member = app.member_of(&owner, "member@example.com", "Mia").await;
     let stranger = app.signed_in("stranger@example.com", "Sam").await;
     let url = registry.url.to_string();
     let id = add(

@@ -210,6 +210,22 @@ impl TestApp {
         assert_eq!(reply.status, 200, "{}", reply.body);
         browser
     }
+
+    /// Signs up `email` and makes them a member of `owner`'s current
+    /// workspace, invited and accepted through the mailed link.
+    pub async fn member_of(&self, owner: &Browser, email: &str, name: &str) -> Browser {
+        let member = self.signed_in(email, name).await;
+        let invited = owner
+            .call_here("invite_member", &[("email", email), ("role", "member")])
+            .await;
+        assert_eq!(invited.status, 200, "{}", invited.body);
+        let invitation = token_in(&self.mail(email, "invited").await);
+        let accepted = member
+            .call("accept_invitation", &[("token", &invitation)])
+            .await;
+        assert_eq!(accepted.status, 200, "{}", accepted.body);
+        member
+    }
 }
 
 /// The password the fixtures sign up with.
