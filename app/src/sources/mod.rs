@@ -114,6 +114,20 @@ impl Provider {
             Provider::Github | Provider::Generic => None,
         }
     }
+
+    /// The vendor API that lists the repositories of a registry at
+    /// `registry_url` when the operator gives none: the public services'
+    /// own. A self-managed GitLab's API is wherever its owner put it.
+    pub fn default_listing_api(self, registry_url: &str) -> Option<&'static str> {
+        match self {
+            Provider::DockerHub => Some("https://hub.docker.com"),
+            Provider::Ghcr => Some("https://api.github.com"),
+            Provider::Gitlab if registry_url == "https://registry.gitlab.com" => {
+                Some("https://gitlab.com")
+            }
+            Provider::Gitlab | Provider::Github | Provider::Generic => None,
+        }
+    }
 }
 
 /// A source as listed.
@@ -161,6 +175,8 @@ pub struct SourceDetail {
     pub host_key_fingerprint: Option<String>,
     /// What the last test that reached a git repository found.
     pub git: Option<GitFacts>,
+    /// The vendor API a registry without a catalogue is listed through.
+    pub api_url: Option<String>,
 }
 
 /// A git repository as its last successful test saw it.
@@ -181,6 +197,9 @@ pub struct NewRegistry {
     pub provider: Provider,
     /// Normalised: scheme and host, no trailing slash, no `/v2`.
     pub url: String,
+    /// The vendor API that lists its repositories (Docker Hub, GHCR and
+    /// GitLab have no catalogue); normalised like `url`.
+    pub api_url: Option<String>,
     /// Both or neither: anonymous access has no account.
     pub account: Option<SourceAccount>,
 }
@@ -199,6 +218,7 @@ impl std::fmt::Debug for NewRegistry {
             .field("name", &self.name)
             .field("provider", &self.provider)
             .field("url", &self.url)
+            .field("api_url", &self.api_url)
             .field("account", &self.account)
             .finish_non_exhaustive()
     }
@@ -324,11 +344,14 @@ pub struct SourceChanges {
 pub enum Repositories {
     Listed {
         names: Vec<String>,
-        /// The last name of this page when there are more.
+        /// Where the next page starts when there are more: the last name
+        /// of this page for a catalogue, a page number for a vendor's
+        /// API. Only the server reads it.
         next: Option<String>,
     },
-    /// The registry offers no catalogue (Docker Hub, GHCR and GitLab keep
-    /// theirs in their own APIs); a repository is browsed by its name.
+    /// Neither the registry nor its vendor's API lists repositories (no
+    /// catalogue, no API address, or anonymous access to an API that
+    /// lists an account's own); a repository is browsed by its name.
     NoCatalogue { why: String },
 }
 

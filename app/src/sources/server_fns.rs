@@ -30,8 +30,8 @@ pub async fn source(id: i64) -> Result<SourceDetail, AppError> {
 }
 
 /// Adds a container registry; `url` may be empty for a provider with a
-/// known address, and `username` with `password` for anonymous access.
-/// Returns its id.
+/// known address, `api_url` for a provider's public listing API, and
+/// `username` with `password` for anonymous access. Returns its id.
 #[server(name = AddRegistryFn, prefix = "/api", endpoint = "add_registry")]
 pub async fn add_registry(
     workspace_id: i64,
@@ -39,6 +39,7 @@ pub async fn add_registry(
     name: String,
     description: Option<String>,
     url: Option<String>,
+    api_url: Option<String>,
     username: Option<String>,
     password: Option<String>,
 ) -> Result<i64, AppError> {
@@ -49,6 +50,7 @@ pub async fn add_registry(
         name: &name,
         description: &text(&description),
         url: &text(&url),
+        api_url: &text(&api_url),
         username: &text(&username),
         password: &text(&password),
     };

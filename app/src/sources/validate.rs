@@ -23,9 +23,53 @@ pub const TAG_MAX_CHARS: usize = 128;
 /// A registry's address: `http(s)://host[:port][/path]`, without
 /// credentials, query or fragment; a trailing `/` or `/v2` is dropped.
 pub fn registry_url(field: &str, value: &str) -> Result<String, AppError> {
+    // `/v2` is the API's own prefix, typed by people who copy it.
+    web_address(field, value, "registry", "v2")
+}
+
+/// The address of the vendor API that lists a registry's repositories
+/// (Docker Hub's, GitHub's or GitLab's), for providers that have one; a
+/// blank field takes the provider's public API when it has one. A
+/// trailing `/v2` (Docker Hub) or `/api/v4` (GitLab) is dropped, as the
+/// client adds it; GitHub Enterprise's `/api/v3` is its base and stays.
+pub fn listing_api_url(
+    provider: Provider,
+    registry_url: &str,
+    value: &str,
+) -> Result<Option<String>, AppError> {
+    let value = value.trim();
+    if provider == Provider::Generic {
+        if !value.is_empty() {
+            return Err(AppError::invalid(
+                "api_url",
+                "A generic registry lists its repositories itself; leave this empty.",
+            ));
+        }
+        return Ok(None);
+    }
+    if value.is_empty() {
+        return Ok(provider
+            .default_listing_api(registry_url)
+            .map(str::to_string));
+    }
+    let prefix = match provider {
+        Provider::DockerHub => "v2",
+        Provider::Gitlab => "api/v4",
+        _ => "",
+    };
+    web_address("api_url", value, "API", prefix).map(Some)
+}
+
+/// An `http(s)://host[:port][/path]` address of a `noun` (for messages),
+/// lower-cased host, without credentials, query, fragment or a trailing
+/// `/`, nor the path segments `api_prefix` at its end.
+fn web_address(field: &str, value: &str, noun: &str, api_prefix: &str) -> Result<String, AppError> {
     let value = value.trim();
     if value.is_empty() {
-        return Err(AppError::invalid(field, "Enter the registry's address."));
+        return Err(AppError::invalid(
+            field,
+            format!("Enter the {noun}'s address."),
+        ));
     }
     if value.chars().count() > URL_MAX_CHARS {
         return Err(AppError::invalid(
@@ -36,14 +80,16 @@ pub fn registry_url(field: &str, value: &str) -> Result<String, AppError> {
     let Some((scheme, rest)) = value.split_once("://") else {
         return Err(AppError::invalid(
             field,
-            "Start the address with https:// (or http:// for a registry on a trusted network).",
+            format!(
+                "Start the address with https:// (or http:// for a {noun} on a trusted network)."
+            ),
         ));
     };
     let scheme = scheme.to_ascii_lowercase();
     if scheme != "https" && scheme != "http" {
         return Err(AppError::invalid(
             field,
-            "A registry is reached over https:// or http://.",
+            format!("A {noun} is reached over https:// or http://."),
         ));
     }
     let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
@@ -73,12 +119,14 @@ pub fn registry_url(field: &str, value: &str) -> Result<String, AppError> {
         ));
     }
     let path = path.trim_end_matches('/');
-    // `/v2` is the API's own prefix, typed by people who copy it; only as
-    // a whole segment, so `…/toolsv2` stays itself.
-    let path = if path == "v2" {
-        ""
-    } else {
-        path.strip_suffix("/v2").unwrap_or(path)
+    // Only whole segments, so `…/toolsv2` stays itself.
+    let path = match api_prefix {
+        "" => path,
+        prefix if path == prefix => "",
+        prefix => path
+            .strip_suffix(prefix)
+            .and_then(|rest| rest.strip_suffix('/'))
+            .unwrap_or(path),
     };
     let mut url = format!("{scheme}://{}", authority.to_ascii_lowercase());
     if !path.is_empty() {
@@ -151,6 +199,8 @@ pub struct RegistryForm<'a> {
     pub description: &'a str,
     /// Empty for the provider's default address.
     pub url: &'a str,
+    /// Empty for the provider's public listing API.
+    pub api_url: &'a str,
     pub username: &'a str,
     pub password: &'a str,
 }
@@ -166,11 +216,13 @@ pub fn new_registry(form: &RegistryForm<'_>) -> Result<NewRegistry, AppError> {
         ("", Some(default)) => default.to_string(),
         (typed, _) => registry_url("url", typed)?,
     };
+    let api_url = listing_api_url(provider, &url, form.api_url)?;
     Ok(NewRegistry {
         name: name("name", form.name)?,
         description: description("description", form.description)?,
         provider,
         url,
+        api_url,
         account: account(form.username, form.password)?,
     })
 }
@@ -304,6 +356,7 @@ impl std::fmt::Debug for RegistryForm<'_> {
             .field("provider", &self.provider)
             .field("name", &self.name)
             .field("url", &self.url)
+            .field("api_url", &self.api_url)
             .field("username", &self.username)
             .finish_non_exhaustive()
     }
@@ -482,10 +535,13 @@ mod tests {
             name: "GitHub",
             description: "",
             url: "",
+            api_url: "",
             username: "",
             password: "",
         };
-        assert_eq!(new_registry(&form).unwrap().url, "https://ghcr.io");
+        let ghcr = new_registry(&form).unwrap();
+        assert_eq!(ghcr.url, "https://ghcr.io");
+        assert_eq!(ghcr.api_url.as_deref(), Some("https://api.github.com"));
         let generic = RegistryForm {
             provider: "generic",
             ..form
@@ -497,6 +553,61 @@ mod tests {
             ..form
         };
         assert!(new_registry(&unknown).is_err());
+    }
+
+    #[test]
+    fn a_listing_api_is_the_vendors_own_or_one_typed_and_never_for_generic_registries() {
+        let gitlab_com = "https://registry.gitlab.com";
+        assert_eq!(
+            listing_api_url(Provider::Gitlab, gitlab_com, "").unwrap(),
+            Some("https://gitlab.com".into())
+        );
+        // A self-managed GitLab's registry says nothing of where its API is.
+        assert_eq!(
+            listing_api_url(Provider::Gitlab, "https://registry.corp.example", "").unwrap(),
+            None
+        );
+        assert_eq!(
+            listing_api_url(
+                Provider::Gitlab,
+                gitlab_com,
+                "https://Git.Corp.example/gitlab/api/v4/"
+            )
+            .unwrap(),
+            Some("https://git.corp.example/gitlab".into())
+        );
+        assert_eq!(
+            listing_api_url(
+                Provider::DockerHub,
+                "https://registry-1.docker.io",
+                "https://hub.docker.com/v2"
+            )
+            .unwrap(),
+            Some("https://hub.docker.com".into())
+        );
+        assert_eq!(
+            listing_api_url(
+                Provider::Ghcr,
+                "https://ghcr.io",
+                "https://ghe.example/api/v3"
+            )
+            .unwrap(),
+            Some("https://ghe.example/api/v3".into())
+        );
+        for (provider, typed, words) in [
+            (Provider::Generic, "https://api.example", "leave this empty"),
+            (Provider::Ghcr, "api.github.com", "https://"),
+            (
+                Provider::Ghcr,
+                "https://user:token@api.github.com",
+                "own fields",
+            ),
+            (Provider::Gitlab, "https://gitlab.com/?x=1", "query"),
+        ] {
+            let error = listing_api_url(provider, "https://r.example", typed).unwrap_err();
+            assert!(error.to_string().contains(words), "{typed:?}: {error}");
+            assert_eq!(error, AppError::invalid("api_url", error.to_string()));
+        }
     }
 
     #[test]
@@ -542,6 +653,7 @@ mod tests {
             name: "Mine",
             description: "",
             url: "https://r.example.com",
+            api_url: "",
             username: "alice",
             password: "planted-password-123",
         };

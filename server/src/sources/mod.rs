@@ -3,19 +3,20 @@
 //! or tokens, sign-in tests, and browsing their repositories and tags with
 //! digests through the [`registry`] client (here); git repositories over
 //! HTTPS or SSH (with a pinned host key), tested and listed by branch
-//! through the [`git`] client (`repos`).
+//! through the [`git`] client (`repos`). Docker Hub, GHCR and GitLab have
+//! no catalogue; their repositories are listed through their vendors'
+//! APIs by [`listing`].
 //!
 //! A password, token or private key is sealed by the vault as a JSON map
 //! bound to (`sources`, `credentials`, id) and only ever opened here, to
 //! make the outside call; no method returns it.
 //!
-//! Known gaps: Docker Hub, GHCR and GitLab have no catalogue; listing
-//! their repositories through the vendors' own APIs is not built yet, so
-//! their repositories are browsed by name. Caveman connects to whatever
-//! address an admin gives; keeping admins of a shared installation away
-//! from its internal network (an egress policy) is not built yet.
+//! Known gap: Caveman connects to whatever address an admin gives;
+//! keeping admins of a shared installation away from its internal network
+//! (an egress policy) is not built yet.
 
 pub mod git;
+pub mod listing;
 pub mod registry;
 mod repos;
 pub mod store;
@@ -165,6 +166,17 @@ impl Sources {
         Ok(map.remove(name).map(Secret::new))
     }
 
+    /// The row's registry account; `None` for anonymous access.
+    fn account(&self, row: &SourceRow) -> Result<Option<Credentials>, AppError> {
+        Ok(match (&row.username, self.secret(row, PASSWORD)?) {
+            (Some(username), Some(password)) => Some(Credentials {
+                username: username.clone(),
+                password,
+            }),
+            _ => None,
+        })
+    }
+
     /// A client for the row's registry, signed in with its account.
     fn client(&self, row: &SourceRow) -> Result<Registry, AppError> {
         if row.kind() != SourceKind::Registry {
@@ -173,19 +185,63 @@ impl Sources {
                 "This source is a git repository, not a container registry.",
             ));
         }
-        let credentials = match (&row.username, self.secret(row, PASSWORD)?) {
-            (Some(username), Some(password)) => Some(Credentials {
-                username: username.clone(),
-                password,
-            }),
-            _ => None,
-        };
         let url = url::Url::parse(&row.url).map_err(|_| AppError::Upstream {
             message: format!("The stored address {:?} is not a URL.", row.url),
         })?;
-        Registry::new(url, credentials).map_err(|error| AppError::Upstream {
+        Registry::new(url, self.account(row)?).map_err(|error| AppError::Upstream {
             message: describe(&error),
         })
+    }
+
+    /// A page of a catalogue-less registry's repositories through its
+    /// vendor's API; `last` is the page number. Without an API address or
+    /// an account there is nothing to list with, and the page says so.
+    async fn listed_by_vendor(
+        &self,
+        row: &SourceRow,
+        last: Option<String>,
+    ) -> Result<Repositories, AppError> {
+        let provider = row.provider();
+        let label = provider.label(SourceKind::Registry);
+        let Some(api) = &row.api_url else {
+            return Ok(Repositories::NoCatalogue {
+                why: format!(
+                    "{label} has no catalogue, and this registry was added without the address \
+                     of the API that lists its repositories: enter a repository name."
+                ),
+            });
+        };
+        let Some(account) = self.account(row)? else {
+            return Ok(Repositories::NoCatalogue {
+                why: format!(
+                    "{label} lists the repositories of an account, and this registry is used \
+                     anonymously: enter a repository name."
+                ),
+            });
+        };
+        let page = match last.as_deref() {
+            None => 1,
+            Some(text) => text
+                .parse::<u32>()
+                .ok()
+                .filter(|page| *page > 1)
+                .ok_or_else(|| AppError::invalid("last", "That is not a page of this list."))?,
+        };
+        let api = url::Url::parse(api).map_err(|_| AppError::Upstream {
+            message: format!("The stored API address {api:?} is not a URL."),
+        })?;
+        match listing::page(provider, &api, &account, page, PAGE_SIZE).await {
+            Ok(listed) => Ok(Repositories::Listed {
+                names: listed
+                    .names
+                    .iter()
+                    .map(|name| name.as_str().to_string())
+                    .collect(),
+                next: listed.next.map(|page| page.to_string()),
+            }),
+            Err(RegistryError::NoCatalog(why)) => Ok(Repositories::NoCatalogue { why }),
+            Err(error) => Err(browse_failed(error, "repository")),
+        }
     }
 
     async fn require_room(&self, scope: &Scope) -> Result<(), AppError> {
@@ -243,6 +299,7 @@ impl SourcesService for Sources {
             username: registry.account.as_ref().map(|a| a.username.as_str()),
             description: &registry.description,
             host_key: None,
+            api_url: registry.api_url.as_deref(),
             created_by: scope.user_id,
         };
         let password = registry.account.as_ref().map(|a| a.password.as_str());
@@ -483,16 +540,9 @@ impl SourcesService for Sources {
         scope.require(Action::View)?;
         let row = self.row(scope, id).await?;
         let registry = self.client(&row)?;
-        let provider = row.provider();
-        if provider != Provider::Generic {
+        if row.provider() != Provider::Generic {
             // Their `_catalog` is refused or absent (specs/registries.md).
-            return Ok(Repositories::NoCatalogue {
-                why: format!(
-                    "{} has no catalogue, and listing its repositories through its own API \
-                     is not built yet: enter a repository name.",
-                    provider.label(SourceKind::Registry)
-                ),
-            });
+            return self.listed_by_vendor(&row, last).await;
         }
         let last = last
             .map(|name| RepositoryName::parse(&name))

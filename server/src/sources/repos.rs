@@ -114,6 +114,7 @@ impl Sources {
             username: username.as_deref(),
             description: &git.description,
             host_key: host_key.as_deref(),
+            api_url: None,
             created_by: scope.user_id,
         };
         store::insert(&self.db, insert, |id| {

@@ -25,6 +25,7 @@ pub struct SourceRow {
     pub check_error: Option<String>,
     pub facts: Option<String>,
     pub host_key: Option<String>,
+    pub api_url: Option<String>,
     pub created_by: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
@@ -32,7 +33,7 @@ pub struct SourceRow {
 
 const SELECT: &str = "SELECT s.id, s.workspace_id, s.name, s.kind, s.provider, s.url, s.username, \
      s.credentials, s.description, s.status, s.checked_at, s.latency_ms, s.check_error, s.facts, \
-     s.host_key, u.display_name AS created_by, s.created_at, s.updated_at \
+     s.host_key, s.api_url, u.display_name AS created_by, s.created_at, s.updated_at \
      FROM sources s LEFT JOIN users u ON u.id = s.created_by";
 
 impl SourceRow {
@@ -78,6 +79,7 @@ impl SourceRow {
                 .facts
                 .as_deref()
                 .and_then(|facts| serde_json::from_str::<GitFacts>(facts).ok()),
+            api_url: self.api_url.clone(),
         }
     }
 }
@@ -125,6 +127,8 @@ pub struct Insert<'a> {
     pub description: &'a str,
     /// The pinned SSH host key of a git repository over SSH.
     pub host_key: Option<&'a str>,
+    /// The vendor API that lists a registry's repositories.
+    pub api_url: Option<&'a str>,
     pub created_by: i64,
 }
 
@@ -142,8 +146,8 @@ pub async fn insert(
         let mut tx = pool.begin().await?;
         let id: Option<i64> = sqlx::query_scalar(
             "INSERT INTO sources (workspace_id, name, kind, provider, url, username, description, \
-             host_key, status, created_by, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'unknown', $9, $10, $10) \
+             host_key, api_url, status, created_by, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'unknown', $10, $11, $11) \
              ON CONFLICT (workspace_id, name) DO NOTHING RETURNING id",
         )
         .bind(source.workspace_id)
@@ -154,6 +158,7 @@ pub async fn insert(
         .bind(source.username)
         .bind(source.description)
         .bind(source.host_key)
+        .bind(source.api_url)
         .bind(source.created_by)
         .bind(now)
         .fetch_optional(&mut *tx)

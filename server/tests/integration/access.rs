@@ -617,6 +617,7 @@ async fn registry(app: &TestApp, workspace_id: i64, owner: i64) -> i64 {
         username: None,
         description: "",
         host_key: None,
+        api_url: None,
         created_by: owner,
     };
     source_store::insert(&app.db, insert, |_| None)

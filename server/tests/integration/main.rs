@@ -14,6 +14,7 @@ mod fakes;
 mod git;
 mod health;
 mod hosts;
+mod listing;
 mod mail;
 mod middleware;
 mod pages;

@@ -222,7 +222,8 @@ async fn forms_are_checked_field_by_field() {
     let listed = owner.call("sources", &[]).await.json();
     assert_eq!(listed[0]["url"], "https://ghcr.io");
     assert!(listed[0]["username"].is_null());
-    // GHCR has no catalogue: the page is told so, without asking it.
+    // GHCR has no catalogue, and its API lists an account's packages:
+    // used anonymously, the page is told so without asking anything.
     let repositories = owner
         .call_here("registry_repositories", &[("id", &github)])
         .await;
@@ -232,7 +233,7 @@ async fn forms_are_checked_field_by_field() {
         repositories.json()["why"]
             .as_str()
             .unwrap()
-            .contains("GitHub Container Registry has no catalogue"),
+            .contains("GitHub Container Registry lists the repositories of an account"),
         "{}",
         repositories.body
     );

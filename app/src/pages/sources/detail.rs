@@ -144,6 +144,9 @@ fn SourceBody(detail: SourceDetail, role: Role, actions: Actions) -> impl IntoVi
                 " · added " <Timestamp secs=detail.created_at />
                 {detail.created_by.clone().map(|name| format!(" by {name}"))}
             </p>
+            {detail.api_url.clone().map(|api| view! {
+                <p class="muted">"Repositories listed through " <code data-testid="source-api-url">{api}</code></p>
+            })}
             {(!detail.description.is_empty()).then(|| view! { <p>{detail.description.clone()}</p> })}
             <p>
                 "Status: " <StatusBadge status=source.status />
@@ -407,34 +410,43 @@ fn Catalogue(
             cursor.set(Some(next.clone()));
         }
     });
-    if names.is_empty() {
-        return view! {
-            <p class="muted" data-testid="no-repositories">"The registry lists no repositories that this account may see."</p>
+    let listing = if names.is_empty() {
+        // A vendor's API may have an empty page before more (projects
+        // without images); the pager below still offers the next one.
+        let words = if next.is_some() {
+            "No repositories on this page."
+        } else {
+            "The registry lists no repositories that this account may see."
+        };
+        view! { <p class="muted" data-testid="no-repositories">{words}</p> }.into_any()
+    } else {
+        view! {
+            <ul class="plain-list" data-testid="repositories">
+                {names.into_iter().map(|name| {
+                    let repository = name.clone();
+                    let label = name.clone();
+                    view! {
+                        <li data-testid="repository" data-name=name>
+                            <button type="button" class="link-button"
+                                on:click=move |_| {
+                                    tags.dispatch(RegistryTagsFn {
+                                        workspace_id: ws,
+                                        id,
+                                        repository: repository.clone(),
+                                        last: None,
+                                    });
+                                }>
+                                {label}
+                            </button>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
         }
-        .into_any();
-    }
+        .into_any()
+    };
     view! {
-        <ul class="plain-list" data-testid="repositories">
-            {names.into_iter().map(|name| {
-                let repository = name.clone();
-                let label = name.clone();
-                view! {
-                    <li data-testid="repository" data-name=name>
-                        <button type="button" class="link-button"
-                            on:click=move |_| {
-                                tags.dispatch(RegistryTagsFn {
-                                    workspace_id: ws,
-                                    id,
-                                    repository: repository.clone(),
-                                    last: None,
-                                });
-                            }>
-                            {label}
-                        </button>
-                    </li>
-                }
-            }).collect_view()}
-        </ul>
+        {listing}
         <p class="pager">
             <Show when=has_earlier>
                 <button type="button" class="button button-quiet" on:click=previous>"Previous"</button>

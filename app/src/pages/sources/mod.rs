@@ -136,6 +136,7 @@ const FIELDS: &[&str] = &[
     "name",
     "description",
     "url",
+    "api_url",
     "username",
     "password",
 ];
@@ -164,10 +165,12 @@ fn AddRegistryForm(workspace_id: i64, add: ServerAction<AddRegistryFn>) -> impl 
                 <Field name="name" id="registry-name" label="Name" error />
                 <Field name="url" id="registry-url" label="Address" required=false
                     hint="Like https://registry.example.com:5000. Leave empty for Docker Hub, GHCR or GitLab.com. http:// sends the password unencrypted: use it only on a trusted network." error />
+                <Field name="api_url" id="registry-api-url" label="Listing API" required=false
+                    hint="Docker Hub, GHCR and GitLab list repositories through their own API, which gets the same account. Leave empty for hub.docker.com, api.github.com or gitlab.com; give a self-managed GitLab's address, like https://gitlab.example.com. Not used for other registries." error />
                 <Field name="username" id="registry-username" label="Username" required=false autocomplete="off"
                     hint="Leave this and the password empty for anonymous access." error />
                 <Field name="password" id="registry-password" label="Password or token" kind="password" required=false autocomplete="off"
-                    hint="Stored encrypted; never shown again. For GHCR a classic token with read:packages, for GitLab one with read_registry." error />
+                    hint="Stored encrypted; never shown again. For GHCR a classic token with read:packages; for GitLab one with read_registry, and read_api to list repositories." error />
                 <Field name="description" id="registry-description" label="Description" required=false error />
                 <Submit label="Add registry" busy="Adding…" pending=add.pending().into() testid="add-registry" />
             </ActionForm>

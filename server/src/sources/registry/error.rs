@@ -116,7 +116,7 @@ pub(super) fn short(text: &str) -> String {
 }
 
 /// A transport failure in words: refused, unreachable, TLS or timeout.
-pub(super) fn describe(error: &reqwest::Error, server: &str) -> RegistryError {
+pub(in crate::sources) fn describe(error: &reqwest::Error, server: &str) -> RegistryError {
     match outbound::classify(error) {
         Failure::Timeout => RegistryError::Timeout,
         Failure::Tls(chain) => RegistryError::Tls(format!("TLS with {server} failed: {chain}")),

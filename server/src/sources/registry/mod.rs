@@ -7,10 +7,10 @@
 //! only to the origin they were meant for (the registry, or the token
 //! service its challenge names), never to where a redirect points.
 //!
-//! Known gaps: Docker Hub's `docker.io` alias and its implicit `library/`
-//! prefix are not applied here (callers pass `registry-1.docker.io` and
-//! `library/nginx`); listing through the vendors' own APIs (Docker Hub,
-//! GitHub, GitLab) for registries without a catalogue is not built yet.
+//! Docker Hub's `docker.io` alias and its implicit `library/` prefix are
+//! not applied here (callers pass `registry-1.docker.io` and
+//! `library/nginx`); registries without a catalogue are listed through
+//! their vendors' APIs by `sources::listing`.
 
 mod auth;
 mod challenge;
@@ -32,6 +32,8 @@ use url::Url;
 pub use self::error::RegistryError;
 pub use self::names::{Digest, NameError, RepositoryName, Tag};
 pub use self::paging::{MAX_PAGE_SIZE, Page};
+/// For the vendors' listing APIs, which fail and page the same ways.
+pub(in crate::sources) use self::{error::describe as transport_failure, paging::next_link};
 
 use self::auth::AuthState;
 use self::error::{error_entries, registry_says};

@@ -23,7 +23,7 @@ pub const MAX_PAGE_SIZE: u32 = 1000;
 
 /// The target of the `rel="next"` link in a `Link` header value, as written
 /// (usually a path and query relative to the registry).
-pub(super) fn next_link(header: &str) -> Option<&str> {
+pub(in crate::sources) fn next_link(header: &str) -> Option<&str> {
     let mut rest = header;
     loop {
         rest = rest.trim_start_matches([' ', '\t', ',']);

@@ -2,7 +2,10 @@
 //! `../shared/specs/` and their quirks: Fly.io's Machines API (bearer or
 //! `FlyV1` tokens, `{"error"}` bodies, `fly-request-id`) and RunPod's REST
 //! API v2 (`application/problem+json` errors, `RateLimit` headers, a GPU
-//! catalogue whose shape is undocumented). Each starts on port 0.
+//! catalogue whose shape is undocumented). Each starts on port 0. The
+//! listing APIs of Docker Hub, GitHub and GitLab are in [`listing`].
+
+pub mod listing;
 
 use std::net::SocketAddr;
 
