@@ -116,16 +116,19 @@ impl Provider {
     }
 
     /// The vendor API that lists the repositories of a registry at
-    /// `registry_url` when the operator gives none: the public services'
-    /// own. A self-managed GitLab's API is wherever its owner put it.
+    /// `registry_url` when the operator gives none: the public service's
+    /// own, for the public registry only. Any other address (a mirror,
+    /// GitHub Enterprise, a self-managed GitLab) has its API wherever its
+    /// owner put it, and its account must not go to the public one.
     pub fn default_listing_api(self, registry_url: &str) -> Option<&'static str> {
+        if Some(registry_url) != self.default_registry_url() {
+            return None;
+        }
         match self {
             Provider::DockerHub => Some("https://hub.docker.com"),
             Provider::Ghcr => Some("https://api.github.com"),
-            Provider::Gitlab if registry_url == "https://registry.gitlab.com" => {
-                Some("https://gitlab.com")
-            }
-            Provider::Gitlab | Provider::Github | Provider::Generic => None,
+            Provider::Gitlab => Some("https://gitlab.com"),
+            Provider::Github | Provider::Generic => None,
         }
     }
 }

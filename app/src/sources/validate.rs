@@ -29,7 +29,8 @@ pub fn registry_url(field: &str, value: &str) -> Result<String, AppError> {
 
 /// The address of the vendor API that lists a registry's repositories
 /// (Docker Hub's, GitHub's or GitLab's), for providers that have one; a
-/// blank field takes the provider's public API when it has one. A
+/// blank field takes the public service's API only for the public
+/// registry itself ([`Provider::default_listing_api`]), and none otherwise. A
 /// trailing `/v2` (Docker Hub) or `/api/v4` (GitLab) is dropped, as the
 /// client adds it; GitHub Enterprise's `/api/v3` is its base and stays.
 pub fn listing_api_url(
@@ -562,10 +563,18 @@ mod tests {
             listing_api_url(Provider::Gitlab, gitlab_com, "").unwrap(),
             Some("https://gitlab.com".into())
         );
-        // A self-managed GitLab's registry says nothing of where its API is.
+        // Another registry's account never goes to the public API unasked:
+        // a self-managed GitLab, GitHub Enterprise, a Docker Hub mirror.
+        for (provider, elsewhere) in [
+            (Provider::Gitlab, "https://registry.corp.example"),
+            (Provider::Ghcr, "https://containers.ghe.example"),
+            (Provider::DockerHub, "http://127.0.0.1:5000"),
+        ] {
+            assert_eq!(listing_api_url(provider, elsewhere, "").unwrap(), None);
+        }
         assert_eq!(
-            listing_api_url(Provider::Gitlab, "https://registry.corp.example", "").unwrap(),
-            None
+            listing_api_url(Provider::DockerHub, "https://registry-1.docker.io", "").unwrap(),
+            Some("https://hub.docker.com".into())
         );
         assert_eq!(
             listing_api_url(

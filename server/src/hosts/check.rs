@@ -90,16 +90,7 @@ impl Checker {
         urls: ProviderUrls,
         docker_sockets: Vec<PathBuf>,
     ) -> Result<Checker, reqwest::Error> {
-        // rustls needs one process-wide crypto provider; ring is the one the
-        // database driver already uses. Installing twice is harmless.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::Client::builder()
-            .timeout(CHECK_TIMEOUT)
-            .connect_timeout(CHECK_TIMEOUT)
-            // A redirect could carry the credential to another host.
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("caveman/", env!("CARGO_PKG_VERSION")))
-            .build()?;
+        let http = outbound::http_client(CHECK_TIMEOUT)?;
         Ok(Checker {
             http,
             urls,

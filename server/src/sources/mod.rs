@@ -224,7 +224,7 @@ impl Sources {
             Some(text) => text
                 .parse::<u32>()
                 .ok()
-                .filter(|page| *page > 1)
+                .filter(|page| (2..=listing::MAX_PAGE).contains(page))
                 .ok_or_else(|| AppError::invalid("last", "That is not a page of this list."))?,
         };
         let api = url::Url::parse(api).map_err(|_| AppError::Upstream {
@@ -240,6 +240,11 @@ impl Sources {
                 next: listed.next.map(|page| page.to_string()),
             }),
             Err(RegistryError::NoCatalog(why)) => Ok(Repositories::NoCatalogue { why }),
+            // Not a name the operator typed: the saved API address is wrong
+            // (GitHub Enterprise's lacks `/api/v3`), or the list changed.
+            Err(error @ RegistryError::NotFound(_)) => Err(AppError::Upstream {
+                message: format!("{} (listing API {api})", describe(&error)),
+            }),
             Err(error) => Err(browse_failed(error, "repository")),
         }
     }

@@ -166,7 +166,7 @@ fn AddRegistryForm(workspace_id: i64, add: ServerAction<AddRegistryFn>) -> impl 
                 <Field name="url" id="registry-url" label="Address" required=false
                     hint="Like https://registry.example.com:5000. Leave empty for Docker Hub, GHCR or GitLab.com. http:// sends the password unencrypted: use it only on a trusted network." error />
                 <Field name="api_url" id="registry-api-url" label="Listing API" required=false
-                    hint="Docker Hub, GHCR and GitLab list repositories through their own API, which gets the same account. Leave empty for hub.docker.com, api.github.com or gitlab.com; give a self-managed GitLab's address, like https://gitlab.example.com. Not used for other registries." error />
+                    hint="Docker Hub, GHCR and GitLab list repositories through their own API, which gets the same account. Left empty, the public registries use hub.docker.com, api.github.com or gitlab.com; any other address needs its own, like https://gitlab.example.com. http:// sends the account unencrypted. Not used for other registries." error />
                 <Field name="username" id="registry-username" label="Username" required=false autocomplete="off"
                     hint="Leave this and the password empty for anonymous access." error />
                 <Field name="password" id="registry-password" label="Password or token" kind="password" required=false autocomplete="off"

@@ -5,8 +5,10 @@
 
 use serde::Deserialize;
 
-use super::{Api, Listing, valid_names, vendor_says};
-use crate::sources::registry::{Credentials, RegistryError};
+use zeroize::Zeroizing;
+
+use super::{Api, Listing, MAX_PAGE, valid_names, vendor_says};
+use crate::sources::registry::{Credentials, RegistryError, bearer_header};
 use crate::vault::Secret;
 
 /// Docker Hub's largest page.
@@ -28,9 +30,11 @@ pub(super) async fn page(
         &["v2", "namespaces", &namespace, "repositories"],
         &[("page", &page_text), ("page_size", &size_text)],
     );
-    let reply = api
-        .send(api.http.get(url).bearer_auth(token.expose()))
-        .await?;
+    let request = api
+        .http
+        .get(url)
+        .header(reqwest::header::AUTHORIZATION, bearer_header(&token)?);
+    let reply = api.send(request).await?;
     let what = format!("the repositories of {namespace}");
     if !reply.status.is_success() {
         return Err(api.failure(&reply, &what));
@@ -56,7 +60,7 @@ pub(super) async fn page(
         ),
         next: listed
             .next
-            .filter(|next| !next.is_empty())
+            .filter(|next| !next.is_empty() && page < MAX_PAGE)
             .map(|_| page + 1),
     })
 }
@@ -84,18 +88,23 @@ fn namespace(username: &str) -> Result<String, RegistryError> {
 /// Exchanges the account for a Docker Hub API token (valid ten minutes;
 /// one is fetched per page, which is rarer than that).
 async fn sign_in(api: &Api, credentials: &Credentials) -> Result<Secret<String>, RegistryError> {
-    let body = serde_json::json!({
-        "identifier": credentials.username,
-        "secret": credentials.password.expose(),
-    });
+    // Wiped once sent: it holds the password.
+    let body = Zeroizing::new(
+        serde_json::json!({
+            "identifier": credentials.username,
+            "secret": credentials.password.expose(),
+        })
+        .to_string(),
+    );
     let request = api
         .http
         .post(api.url(&["v2", "auth", "token"], &[]))
         .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .body(body.to_string());
+        .body(body.as_bytes().to_vec());
     let reply = api.send(request).await?;
     if !reply.status.is_success() {
         return Err(match api.failure(&reply, "repositories") {
+            // Any refusal here is of the account itself.
             RegistryError::BadCredentials(_) | RegistryError::Denied(_) => {
                 RegistryError::BadCredentials(format!(
                     "{} refused this username and password or token: {}",

@@ -6,8 +6,8 @@
 use serde::Deserialize;
 use url::Url;
 
-use super::{Api, Listing, valid_names};
-use crate::sources::registry::{Credentials, RegistryError, next_link};
+use super::{Api, Listing, MAX_PAGE, valid_names};
+use crate::sources::registry::{Credentials, RegistryError, bearer_header, next_link};
 
 /// GitHub's largest page.
 const MAX_PAGE_SIZE: u32 = 100;
@@ -35,7 +35,10 @@ pub(super) async fn page(
     let request = api
         .http
         .get(url.clone())
-        .bearer_auth(credentials.password.expose())
+        .header(
+            reqwest::header::AUTHORIZATION,
+            bearer_header(&credentials.password)?,
+        )
         .header(reqwest::header::ACCEPT, "application/vnd.github+json")
         .header("X-GitHub-Api-Version", API_VERSION);
     let reply = api.send(request).await?;
@@ -56,7 +59,8 @@ pub(super) async fn page(
     let next = reply
         .header("link")
         .and_then(next_link)
-        .map(|target| next_page(&url, target, page));
+        .map(|target| next_page(&url, target, page))
+        .filter(|next| *next <= MAX_PAGE);
     Ok(Listing {
         // GHCR names images in lower case whatever the owner's spelling.
         names: valid_names(packages.into_iter().map(|package| {
@@ -77,7 +81,7 @@ fn next_page(from: &Url, target: &str, page: u32) -> u32 {
                 .and_then(|(_, value)| value.parse().ok())
         })
         .filter(|next| *next > page)
-        .unwrap_or(page + 1)
+        .unwrap_or_else(|| page.saturating_add(1))
 }
 
 #[cfg(test)]

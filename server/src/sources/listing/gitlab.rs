@@ -6,8 +6,8 @@
 
 use serde::Deserialize;
 
-use super::{Api, Listing, valid_names};
-use crate::sources::registry::{Credentials, RegistryError, RepositoryName};
+use super::{Api, Listing, MAX_PAGE, valid_names};
+use crate::sources::registry::{Credentials, RegistryError, RepositoryName, sensitive};
 
 /// Projects asked for per page; each costs one more request.
 const PROJECTS_PER_PAGE: u32 = 20;
@@ -23,14 +23,13 @@ pub(super) async fn page(
     api: &Api,
     credentials: &Credentials,
     page: u32,
-    _page_size: u32,
 ) -> Result<Listing, RegistryError> {
     let mut page = page;
     for _ in 0..MAX_PROJECT_PAGES {
         let (projects, next) = projects(api, credentials, page).await?;
         let names = repositories_of(api, credentials, &projects).await?;
         match next {
-            Some(next) if names.is_empty() && next > page => page = next,
+            Some(next) if names.is_empty() => page = next,
             next => return Ok(Listing { names, next }),
         }
     }
@@ -41,10 +40,15 @@ pub(super) async fn page(
     })
 }
 
-fn authorised(api: &Api, credentials: &Credentials, url: url::Url) -> reqwest::RequestBuilder {
-    api.http
-        .get(url)
-        .header("PRIVATE-TOKEN", credentials.password.expose())
+fn authorised(
+    api: &Api,
+    credentials: &Credentials,
+    url: url::Url,
+) -> Result<reqwest::RequestBuilder, RegistryError> {
+    let token = sensitive(credentials.password.expose()).ok_or_else(|| {
+        RegistryError::Invalid("The stored token cannot be sent in an HTTP header.".into())
+    })?;
+    Ok(api.http.get(url).header("PRIVATE-TOKEN", token))
 }
 
 /// One page of the user's projects (their ids), and the next page's
@@ -66,7 +70,7 @@ async fn projects(
             ("page", &page_text),
         ],
     );
-    let reply = api.send(authorised(api, credentials, url)).await?;
+    let reply = api.send(authorised(api, credentials, url)?).await?;
     let what = "your projects";
     if !reply.status.is_success() {
         return Err(match api.failure(&reply, what) {
@@ -85,9 +89,11 @@ async fn projects(
         id: u64,
     }
     let projects: Vec<Project> = api.json(&reply, what)?;
+    // A next page that is not ahead would loop the pager.
     let next = reply
         .header("x-next-page")
-        .and_then(|value| value.trim().parse().ok());
+        .and_then(|value| value.trim().parse().ok())
+        .filter(|next| *next > page && *next <= MAX_PAGE);
     Ok((
         projects.into_iter().map(|project| project.id).collect(),
         next,
@@ -137,7 +143,7 @@ async fn repositories_of_project(
         &["api", "v4", "projects", &id, "registry", "repositories"],
         &[("per_page", REPOSITORIES_PER_PROJECT)],
     );
-    let reply = api.send(authorised(api, credentials, url)).await?;
+    let reply = api.send(authorised(api, credentials, url)?).await?;
     let what = format!("the images of project {project}");
     if !reply.status.is_success() {
         return match api.failure(&reply, &what) {

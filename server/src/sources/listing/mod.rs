@@ -5,10 +5,11 @@
 //! to, one page at a time; the page number is the cursor.
 //!
 //! The API address is the one the admin saved with the registry (the
-//! public service's by default), and the registry's own account is what
-//! signs in there. Like the registry client, every request has a deadline
-//! ([`TIMEOUT`]), replies are read up to [`MAX_REPLY_BYTES`], and redirects
-//! are refused rather than followed, so the account goes nowhere else.
+//! public service's for the public registries), and the registry's own
+//! account is what signs in there. Every request has a deadline
+//! ([`TIMEOUT`]), replies are read up to the registry client's bound, and
+//! redirects are refused (the registry client follows some by hand; here
+//! none is expected), so the account goes nowhere else.
 //!
 //! Known gaps: Docker Hub lists the account's own namespace (its
 //! username), GitHub the user's own packages, GitLab the projects the
@@ -28,15 +29,17 @@ use reqwest::{RequestBuilder, StatusCode};
 use serde::Deserialize;
 use url::Url;
 
-use super::registry::{Credentials, RegistryError, RepositoryName, transport_failure};
+use super::registry::{Credentials, RegistryError, RepositoryName, read_reply, transport_failure};
+use crate::outbound::{http_client, server_name};
 
 /// How long one request may take.
 pub const TIMEOUT: Duration = Duration::from_secs(10);
 /// How long one page may take in all: GitLab's needs a request per
 /// project on it.
 pub const PAGE_DEADLINE: Duration = Duration::from_secs(30);
-/// The largest reply read: a page of a hundred entries is far smaller.
-pub const MAX_REPLY_BYTES: usize = 2 << 20;
+/// The highest page asked for: a hundred pages of a hundred is more than
+/// anyone browses, and the bound keeps page arithmetic far from overflow.
+pub const MAX_PAGE: u32 = 10_000;
 
 /// One page of repository names, and the number of the next page when
 /// the API says there is one.
@@ -46,9 +49,11 @@ pub struct Listing {
     pub next: Option<u32>,
 }
 
-/// Page `page` (from 1) of the repositories `credentials` may see through
-/// `provider`'s API at `api`. A generic registry has a catalogue instead,
-/// so it has no API here.
+/// Page `page` (from 1 to [`MAX_PAGE`]) of the repositories `credentials`
+/// may see through `provider`'s API at `api`, about `page_size` names
+/// (GitLab pages by projects, so its pages hold the images of 20 of them).
+/// A generic registry has a catalogue instead, and a git provider no
+/// registry.
 pub async fn page(
     provider: Provider,
     api: &Url,
@@ -60,12 +65,10 @@ pub async fn page(
     let listing = async {
         match provider {
             Provider::DockerHub => docker_hub::page(&api, credentials, page, page_size).await,
-            Provider::Ghcr | Provider::Github => {
-                github::page(&api, credentials, page, page_size).await
-            }
-            Provider::Gitlab => gitlab::page(&api, credentials, page, page_size).await,
-            Provider::Generic => Err(RegistryError::Invalid(
-                "A generic registry lists its repositories through its own catalogue.".into(),
+            Provider::Ghcr => github::page(&api, credentials, page, page_size).await,
+            Provider::Gitlab => gitlab::page(&api, credentials, page).await,
+            Provider::Generic | Provider::Github => Err(RegistryError::Invalid(
+                "Only Docker Hub, GHCR and GitLab registries are listed through an API.".into(),
             )),
         }
     };
@@ -104,27 +107,13 @@ impl Api {
                 "{base} is not an http(s) address of an API."
             )));
         }
-        // The same process-wide crypto provider as the registry client.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::Client::builder()
-            .timeout(TIMEOUT)
-            .connect_timeout(TIMEOUT)
-            .redirect(reqwest::redirect::Policy::none())
-            // GitHub refuses requests without one.
-            .user_agent(concat!("caveman/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|error| {
-                RegistryError::Protocol(format!("Cannot start an HTTP client: {error}"))
-            })?;
-        let server = match (base.host_str(), base.port()) {
-            (Some(host), Some(port)) => format!("{host}:{port}"),
-            (Some(host), None) => host.to_string(),
-            (None, _) => base.to_string(),
-        };
+        let http = http_client(TIMEOUT).map_err(|error| {
+            RegistryError::Protocol(format!("Cannot start an HTTP client: {error}"))
+        })?;
         Ok(Api {
             http,
             base: base.clone(),
-            server,
+            server: server_name(base),
         })
     }
 
@@ -159,21 +148,7 @@ impl Api {
             )));
         }
         let headers = std::mem::take(response.headers_mut());
-        let mut body = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|error| transport_failure(&error, &self.server))?
-        {
-            if body.len() + chunk.len() > MAX_REPLY_BYTES {
-                return Err(RegistryError::Protocol(format!(
-                    "{}'s reply is larger than {} MiB.",
-                    self.server,
-                    MAX_REPLY_BYTES >> 20
-                )));
-            }
-            body.extend_from_slice(&chunk);
-        }
+        let body = read_reply(&mut response, &self.server).await?;
         Ok(Reply {
             status,
             headers,

@@ -75,13 +75,15 @@ pub(super) fn basic_header(credentials: &Credentials) -> Result<HeaderValue, Reg
     })
 }
 
-pub(super) fn bearer_header(token: &Secret<String>) -> Result<HeaderValue, RegistryError> {
+pub(in crate::sources) fn bearer_header(
+    token: &Secret<String>,
+) -> Result<HeaderValue, RegistryError> {
     sensitive(&format!("Bearer {}", token.expose())).ok_or_else(|| {
         RegistryError::Protocol("The token service issued a token that is not header-safe.".into())
     })
 }
 
-fn sensitive(value: &str) -> Option<HeaderValue> {
+pub(in crate::sources) fn sensitive(value: &str) -> Option<HeaderValue> {
     let value = Zeroizing::new(value.to_string());
     let mut header = HeaderValue::from_str(&value).ok()?;
     header.set_sensitive(true);

@@ -29,6 +29,23 @@ impl Reply {
     }
 }
 
+/// A reply's body up to [`MAX_REPLY_BYTES`], for the registry client and
+/// the vendors' listing APIs alike.
+pub(in crate::sources) async fn read_reply(
+    response: &mut reqwest::Response,
+    server: &str,
+) -> Result<Vec<u8>, RegistryError> {
+    crate::outbound::read_bounded(response, MAX_REPLY_BYTES)
+        .await
+        .map_err(|error| describe(&error, server))?
+        .ok_or_else(|| {
+            RegistryError::Protocol(format!(
+                "{server}'s reply is larger than {} MiB.",
+                MAX_REPLY_BYTES >> 20
+            ))
+        })
+}
+
 impl Registry {
     /// One HTTP exchange, following redirects. `authorization` is sent only
     /// while the URL stays on `trusted`; a redirect from HTTPS to plain
@@ -92,20 +109,7 @@ impl Registry {
                 continue;
             }
             let headers = std::mem::take(response.headers_mut());
-            let mut body = Vec::new();
-            while let Some(chunk) = response
-                .chunk()
-                .await
-                .map_err(|error| describe(&error, &server))?
-            {
-                if body.len() + chunk.len() > MAX_REPLY_BYTES {
-                    return Err(RegistryError::Protocol(format!(
-                        "{server}'s reply is larger than {} MiB.",
-                        MAX_REPLY_BYTES >> 20
-                    )));
-                }
-                body.extend_from_slice(&chunk);
-            }
+            let body = read_reply(&mut response, &server).await?;
             return Ok(Reply {
                 status,
                 headers,

@@ -33,11 +33,17 @@ pub use self::error::RegistryError;
 pub use self::names::{Digest, NameError, RepositoryName, Tag};
 pub use self::paging::{MAX_PAGE_SIZE, Page};
 /// For the vendors' listing APIs, which fail and page the same ways.
-pub(in crate::sources) use self::{error::describe as transport_failure, paging::next_link};
+pub(in crate::sources) use self::{
+    auth::{bearer_header, sensitive},
+    error::describe as transport_failure,
+    exchange::read_reply,
+    paging::next_link,
+};
 
 use self::auth::AuthState;
 use self::error::{error_entries, registry_says};
 use self::exchange::Reply;
+use crate::outbound::server_name;
 use crate::vault::Secret;
 
 /// How long one call may take, end to end, sign-in included.
@@ -129,19 +135,11 @@ impl Registry {
         let path = path.strip_suffix("/v2").unwrap_or(path).to_string();
         base.set_path(&path);
 
-        // rustls needs one process-wide crypto provider; ring is the one
-        // the rest of the server uses. Installing twice is harmless.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::Client::builder()
-            .timeout(TIMEOUT)
-            .connect_timeout(TIMEOUT)
-            // Followed by `exchange`, which knows where credentials may go.
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("caveman/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|error| {
-                RegistryError::Protocol(format!("Cannot start an HTTP client: {error}"))
-            })?;
+        // Redirects are followed by `exchange`, which knows where
+        // credentials may go.
+        let http = crate::outbound::http_client(TIMEOUT).map_err(|error| {
+            RegistryError::Protocol(format!("Cannot start an HTTP client: {error}"))
+        })?;
         Ok(Registry {
             http,
             server: server_name(&base),
@@ -379,14 +377,5 @@ impl Registry {
             self.server,
             call.what()
         )))
-    }
-}
-
-/// `host[:port]` of a URL, for messages.
-fn server_name(url: &Url) -> String {
-    match (url.host_str(), url.port()) {
-        (Some(host), Some(port)) => format!("{host}:{port}"),
-        (Some(host), None) => host.to_string(),
-        (None, _) => url.to_string(),
     }
 }

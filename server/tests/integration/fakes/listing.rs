@@ -254,6 +254,8 @@ struct Github {
     /// (owner login as GitHub spells it, package name).
     packages: Vec<(String, String)>,
     rate_limit_exhausted: Mutex<bool>,
+    /// The headers of the last request, for tests of what is sent.
+    last_headers: Mutex<HeaderMap>,
 }
 
 /// A fake GitHub REST API with one token, its scopes and its user's
@@ -273,6 +275,7 @@ impl GitHub {
                 .map(|(owner, name)| (owner.into(), name.into()))
                 .collect(),
             rate_limit_exhausted: Mutex::new(false),
+            last_headers: Mutex::new(HeaderMap::new()),
         });
         let router = Router::new()
             .route("/user/packages", get(github_packages))
@@ -281,6 +284,12 @@ impl GitHub {
             fake: serve(router, "").await,
             github,
         }
+    }
+
+    /// The value of header `name` in the last request.
+    pub fn last_header(&self, name: &str) -> Option<String> {
+        let headers = self.github.last_headers.lock().unwrap();
+        Some(headers.get(name)?.to_str().ok()?.to_string())
     }
 
     /// From now on every request is over the rate limit.
@@ -294,6 +303,7 @@ async fn github_packages(
     headers: HeaderMap,
     Query(query): Params,
 ) -> Response {
+    *github.last_headers.lock().unwrap() = headers.clone();
     if !headers.contains_key(header::USER_AGENT) {
         return (
             StatusCode::FORBIDDEN,
@@ -427,7 +437,7 @@ async fn github_packages(
 pub struct GitlabProject {
     pub id: u64,
     pub path_with_namespace: String,
-    /// Whether the token's user is a member.
+    /// Whether the token's user is a member; the others are public.
     pub member: bool,
     /// `None` when the project's container registry is turned off.
     pub images: Option<Vec<String>>,
@@ -437,7 +447,8 @@ struct Gitlab {
     token: String,
     scopes: Vec<String>,
     projects: Vec<GitlabProject>,
-    requests: Mutex<Vec<String>>,
+    /// Each request for projects: its page and how the token came.
+    requests: Mutex<Vec<(String, &'static str)>>,
 }
 
 /// A fake GitLab API with one token, its scopes and projects.
@@ -469,7 +480,14 @@ impl GitLab {
 
     /// The pages of projects asked for so far.
     pub fn project_pages_asked(&self) -> Vec<String> {
-        self.gitlab.requests.lock().unwrap().clone()
+        let requests = self.gitlab.requests.lock().unwrap();
+        requests.iter().map(|(page, _)| page.clone()).collect()
+    }
+
+    /// How each request for projects carried the token.
+    pub fn token_headers(&self) -> Vec<&'static str> {
+        let requests = self.gitlab.requests.lock().unwrap();
+        requests.iter().map(|(_, via)| *via).collect()
     }
 }
 
@@ -530,7 +548,16 @@ async fn gitlab_projects(
             json!({ "error": "per_page does not have a valid value" }),
         );
     }
-    gitlab.requests.lock().unwrap().push(page.to_string());
+    let via = if headers.contains_key("private-token") {
+        "private-token"
+    } else {
+        "authorization"
+    };
+    gitlab
+        .requests
+        .lock()
+        .unwrap()
+        .push((page.to_string(), via));
     let membership = query.get("membership").map(String::as_str) == Some("true");
     // Without membership=true GitLab lists every project the user can
     // see, which includes every public one.
@@ -595,10 +622,11 @@ async fn gitlab_repositories(
     if let Some(refused) = gitlab_refusal(&gitlab, &headers) {
         return refused;
     }
+    // A public project's images show to anyone signed in.
     let project = gitlab
         .projects
         .iter()
-        .find(|project| project.id.to_string() == id && project.member);
+        .find(|project| project.id.to_string() == id);
     let Some(project) = project else {
         return json_reply(
             StatusCode::NOT_FOUND,
