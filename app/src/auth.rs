@@ -235,9 +235,94 @@ pub fn local_path(next: Option<&str>) -> String {
     }
 }
 
+/// Whether the request being handled is a plain HTML form post: sent by
+/// a page that has not hydrated yet, or runs without JavaScript. Browsers
+/// send `Accept: text/html` with those; the server functions' own client
+/// does not.
+pub fn is_plain_form_post() -> bool {
+    use_context::<Parts>().is_some_and(|parts| {
+        parts
+            .headers
+            .get(http::header::ACCEPT)
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|accept| accept.contains("text/html"))
+    })
+}
+
+/// After a plain form post to the server function at `server_fn_path`
+/// succeeded, sends the browser back to the page it came from marked
+/// `?done=<path>`, which `components::forms::succeeded` reads, so that the
+/// page shows the outcome (leptos_axum alone sends it back unmarked). Does
+/// nothing for the server functions' own client.
+pub fn return_done(server_fn_path: &str) {
+    if !is_plain_form_post() {
+        return;
+    }
+    let referer = use_context::<Parts>().and_then(|parts| {
+        parts
+            .headers
+            .get(http::header::REFERER)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_string)
+    });
+    leptos_axum::redirect(&done_path(referer.as_deref(), server_fn_path));
+}
+
+/// The path and query of `referer` (never its origin: the redirect stays
+/// on this site), without the marks of an earlier post, plus `done`.
+fn done_path(referer: Option<&str>, server_fn_path: &str) -> String {
+    let after_origin = referer
+        .and_then(|referer| referer.split_once("://"))
+        .map_or("/", |(_, rest)| {
+            rest.find('/').map_or("/", |at| &rest[at..])
+        });
+    let without_fragment = after_origin.split('#').next().unwrap_or("/");
+    let local = local_path(Some(without_fragment));
+    let (path, query) = local.split_once('?').unwrap_or((&local, ""));
+    let mut pairs: Vec<&str> = query
+        .split('&')
+        .filter(|pair| {
+            let key = pair.split('=').next().unwrap_or_default();
+            !pair.is_empty() && !matches!(key, "done" | "__err" | "__path")
+        })
+        .collect();
+    let done = format!("done={server_fn_path}");
+    pairs.push(&done);
+    format!("{path}?{}", pairs.join("&"))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::local_path;
+    use super::{done_path, local_path};
+
+    #[test]
+    fn a_plain_post_returns_to_its_own_page_on_this_site_marked_done() {
+        assert_eq!(
+            done_path(
+                Some("https://caveman.example/forgot-password"),
+                "/api/request_password_reset"
+            ),
+            "/forgot-password?done=/api/request_password_reset"
+        );
+        // The marks of an earlier failed or successful post go; the rest stays.
+        assert_eq!(
+            done_path(
+                Some(
+                    "http://127.0.0.1:3000/reset-password?token=abc&__path=/api/x&__err=e30&done=/api/y#top"
+                ),
+                "/api/reset_password"
+            ),
+            "/reset-password?token=abc&done=/api/reset_password"
+        );
+        assert_eq!(done_path(None, "/api/sign_up"), "/?done=/api/sign_up");
+        assert_eq!(
+            done_path(
+                Some("https://evil.example//other.example/x"),
+                "/api/sign_up"
+            ),
+            "/?done=/api/sign_up"
+        );
+    }
 
     #[test]
     fn only_local_paths_are_followed_after_sign_in() {

@@ -301,16 +301,33 @@ async fn take_browser_slot() {
     }
 }
 
+/// Whether a browser runs the pages' scripts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scripts {
+    Run,
+    Off,
+}
+
 impl Browser {
     /// Starts chromedriver on a free port and opens a session, once fewer
     /// than [`MAX_OPEN_BROWSERS`] are open. The port is free when picked
     /// but may be taken before chromedriver binds it (many tests start
     /// servers at once); such a start is retried on a new port.
     pub async fn start() -> Browser {
+        Self::start_with(Scripts::Run).await
+    }
+
+    /// Like [`Browser::start`], with JavaScript turned off: pages never
+    /// hydrate, and forms work only as plain HTML posts.
+    pub async fn start_without_javascript() -> Browser {
+        Self::start_with(Scripts::Off).await
+    }
+
+    async fn start_with(scripts: Scripts) -> Browser {
         take_browser_slot().await;
         let mut last_error = String::new();
         for _ in 0..3 {
-            match Self::launch().await {
+            match Self::launch(scripts).await {
                 Ok(browser) => return browser,
                 Err(error) => last_error = error,
             }
@@ -319,7 +336,7 @@ impl Browser {
         panic!("open a WebDriver session: {last_error}");
     }
 
-    async fn launch() -> Result<Browser, String> {
+    async fn launch(scripts: Scripts) -> Result<Browser, String> {
         let chromedriver = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
         let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
         let port = free_port();
@@ -358,6 +375,11 @@ impl Browser {
                     "--window-size=1280,900",
                     format!("--user-data-dir={}", profile.path().display()),
                 ],
+                // Chromium's content setting: 1 allows scripts, 2 blocks them.
+                "prefs": {
+                    "profile.managed_default_content_settings.javascript":
+                        if scripts == Scripts::Off { 2 } else { 1 },
+                },
             }
         });
         let serde_json::Value::Object(capabilities) = capabilities else {

@@ -207,6 +207,63 @@ async fn sign_up_through_the_pages(browser: &Browser, server: &Server, email: &s
     browser.wait_for_text("[data-testid=user-name]", name).await;
 }
 
+/// The signed-out forms with JavaScript off, as before hydration: each
+/// is a plain HTML post whose outcome (an error by its field, a success
+/// message, a redirect) comes back as a page the server rendered.
+#[tokio::test]
+async fn signing_up_and_in_works_without_javascript() {
+    let server = Server::start().await;
+    let browser = Browser::start_without_javascript().await;
+    let email = "nora@example.com";
+    let goto = |path: String| {
+        let url = server.url(&path);
+        let client = browser.client.clone();
+        async move { client.goto(&url).await.expect("open the page") }
+    };
+
+    goto("/sign-up".into()).await;
+    browser.fill("#field-email", email).await;
+    browser.fill("#field-display_name", "Nora").await;
+    browser.fill("#field-password", "short").await;
+    browser.click("[data-testid=sign-up]").await;
+    browser
+        .wait_for_text("[data-testid=error-password]", "at least 12")
+        .await;
+    // The page came back from the server: what was typed is gone.
+    browser.fill("#field-email", email).await;
+    browser.fill("#field-display_name", "Nora").await;
+    browser.fill("#field-password", PASSWORD).await;
+    browser.click("[data-testid=sign-up]").await;
+    browser
+        .wait_for_text("[data-testid=check-inbox]", "the address you gave")
+        .await;
+
+    let token = server.mailed_token(email, "confirm-email").await;
+    goto(format!("/confirm-email?token={token}")).await;
+    browser.click("[data-testid=confirm]").await;
+    browser.wait_for("[data-testid=confirmed]").await;
+
+    goto("/sign-in?next=/hosts".into()).await;
+    browser.fill("#field-email", email).await;
+    browser
+        .fill("#field-password", "not the password at all")
+        .await;
+    browser.click("[data-testid=sign-in]").await;
+    browser
+        .wait_for_text("[data-testid=form-error]", "password")
+        .await;
+    browser.fill("#field-email", email).await;
+    browser.fill("#field-password", PASSWORD).await;
+    browser.click("[data-testid=sign-in]").await;
+    // Signed in, the post redirects to where the visitor was going.
+    eventually("the redirect after signing in", UI_TIMEOUT, || async {
+        let url = browser.client.current_url().await.ok()?;
+        (url.path() == "/hosts").then_some(())
+    })
+    .await;
+    browser.close().await;
+}
+
 #[tokio::test]
 async fn a_team_forms_through_the_pages_and_roles_are_enforced() {
     let server = Server::start().await;

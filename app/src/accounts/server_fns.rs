@@ -1,8 +1,12 @@
 //! The accounts server functions. Each one reads the session, calls the
 //! accounts context and shapes the reply; rate limits, enumeration-safe
-//! replies and the audit log are the context's business.
+//! replies and the audit log are the context's business. The signed-out
+//! forms also work as plain HTML posts: on success they redirect (sign-in)
+//! or return to their page marked done (`auth::return_done`).
 
 use leptos::prelude::*;
+#[cfg(feature = "ssr")]
+use leptos::server_fn::ServerFn;
 
 use super::{SessionSummary, Viewer};
 use crate::AppError;
@@ -35,6 +39,7 @@ pub async fn sign_up(
         password,
     };
     accounts()?.sign_up(account, &auth::client()).await?;
+    auth::return_done(<SignUpFn as ServerFn>::PATH);
     Ok(email)
 }
 
@@ -42,7 +47,9 @@ pub async fn sign_up(
 #[server(name = ConfirmEmailFn, prefix = "/api", endpoint = "confirm_email")]
 pub async fn confirm_email(token: String) -> Result<(), AppError> {
     let token = validate::token(&token)?;
-    accounts()?.confirm_email(token, &auth::client()).await
+    accounts()?.confirm_email(token, &auth::client()).await?;
+    auth::return_done(<ConfirmEmailFn as ServerFn>::PATH);
+    Ok(())
 }
 
 /// Sends the confirmation mail again.
@@ -111,7 +118,9 @@ pub async fn request_password_reset(email: String) -> Result<(), AppError> {
     let email = validate::email("email", &email)?;
     accounts()?
         .request_password_reset(&email, &auth::client())
-        .await
+        .await?;
+    auth::return_done(<RequestPasswordResetFn as ServerFn>::PATH);
+    Ok(())
 }
 
 /// Sets a new password with the token from a reset mail. Every session of
@@ -123,6 +132,7 @@ pub async fn reset_password(token: String, password: String) -> Result<(), AppEr
     accounts()?
         .reset_password(token, &password, &auth::client())
         .await?;
+    auth::return_done(<ResetPasswordFn as ServerFn>::PATH);
     Ok(())
 }
 
@@ -133,7 +143,9 @@ pub async fn request_magic_link(email: String) -> Result<(), AppError> {
     let email = validate::email("email", &email)?;
     accounts()?
         .request_magic_link(&email, &auth::client())
-        .await
+        .await?;
+    auth::return_done(<RequestMagicLinkFn as ServerFn>::PATH);
+    Ok(())
 }
 
 /// Signs in with the token from a sign-in link.
@@ -204,7 +216,9 @@ pub async fn confirm_email_change(token: String) -> Result<(), AppError> {
     let token = validate::token(&token)?;
     accounts()?
         .confirm_email_change(token, &auth::client())
-        .await
+        .await?;
+    auth::return_done(<ConfirmEmailChangeFn as ServerFn>::PATH);
+    Ok(())
 }
 
 /// The caller's signed-in browsers.

@@ -1,7 +1,7 @@
 //! Building blocks for forms backed by server functions: labelled fields
 //! that show their own validation message, a line for errors that belong
-//! to no field, and a submit button that stays disabled until the page is
-//! interactive and while the action runs.
+//! to no field, and a submit button that stays disabled while the action
+//! runs and, for forms that need a script, until the page is interactive.
 
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -46,13 +46,23 @@ where
     })
 }
 
-/// Whether an action's last run succeeded.
+/// Whether an action's last run succeeded: its value, or, before it ran
+/// on this page, the `?done=` mark a plain form post to it came back with
+/// (`auth::return_done`), so a page used before hydration or without
+/// JavaScript shows the same outcome.
 pub fn succeeded<S>(action: ServerAction<S>) -> Signal<bool>
 where
     S: ServerFn<Error = AppError> + Send + Sync + Clone + 'static,
     S::Output: Send + Sync + 'static,
 {
-    Signal::derive(move || action.value().with(|value| matches!(value, Some(Ok(_)))))
+    let came_back_done = leptos_router::hooks::use_query_map()
+        .with_untracked(|query| query.get("done").as_deref() == Some(S::PATH));
+    Signal::derive(move || {
+        action.value().with(|value| match value {
+            Some(result) => result.is_ok(),
+            None => came_back_done && action.version().get() == 0,
+        })
+    })
 }
 
 /// A labelled input whose validation message appears under it.
@@ -150,7 +160,8 @@ pub fn FormError(
     }
 }
 
-/// A submit button, disabled before hydration and while `pending`.
+/// A submit button, disabled while `pending` and, unless the form also
+/// works as a plain HTML post, before hydration.
 #[component]
 pub fn Submit(
     label: &'static str,
@@ -158,6 +169,11 @@ pub fn Submit(
     pending: Signal<bool>,
     #[prop(optional)] testid: Option<&'static str>,
     #[prop(optional)] danger: bool,
+    /// The form works before hydration and without JavaScript: its server
+    /// function's outcome survives a plain post (a redirect, an error in
+    /// the URL, or `auth::return_done`), and nothing in it needs a script.
+    #[prop(optional)]
+    native: bool,
 ) -> impl IntoView {
     let hydrated = use_hydrated();
     let class = if danger {
@@ -170,7 +186,7 @@ pub fn Submit(
             type="submit"
             class=class
             data-testid=testid
-            disabled=move || !hydrated.get() || pending.get()
+            disabled=move || (!native && !hydrated.get()) || pending.get()
         >
             {move || if pending.get() { busy } else { label }}
         </button>

@@ -22,6 +22,8 @@ fn token_from_query() -> Option<String> {
 pub fn SignUpPage() -> impl IntoView {
     let action = ServerAction::<SignUpFn>::new();
     let error = last_error(action);
+    let done = succeeded(action);
+    // Not known after a plain form post, which only comes back marked done.
     let sent_to = move || {
         action
             .value()
@@ -36,8 +38,8 @@ pub fn SignUpPage() -> impl IntoView {
         <PageHeader title="Create an account" summary="One account for all your workspaces." />
         <section class="card narrow">
             <Show
-                when=move || sent_to().is_none()
-                fallback=move || view! { <CheckInbox email=sent_to().unwrap_or_default() /> }
+                when=move || !done.get()
+                fallback=move || view! { <CheckInbox email=sent_to() /> }
             >
                 <ActionForm action=action>
                     <FormError error fields=&["email", "display_name", "password"] />
@@ -51,7 +53,7 @@ pub fn SignUpPage() -> impl IntoView {
                         error
                     />
                     <p class="field-hint">{password_hint.get_value()}</p>
-                    <Submit label="Create account" busy="Creating…" pending=action.pending().into() testid="sign-up" />
+                    <Submit label="Create account" busy="Creating…" pending=action.pending().into() testid="sign-up" native=true />
                 </ActionForm>
                 <p>"Already have an account? " <A href="/sign-in">"Sign in"</A></p>
             </Show>
@@ -59,26 +61,33 @@ pub fn SignUpPage() -> impl IntoView {
     }
 }
 
-/// Shown after signing up: where the link went, and a way to resend it.
+/// Shown after signing up: where the link went, and a way to resend it
+/// (when the address is known: a plain form post does not bring it back).
 #[component]
-fn CheckInbox(email: String) -> impl IntoView {
+fn CheckInbox(email: Option<String>) -> impl IntoView {
     let resend = ServerAction::<ResendConfirmationFn>::new();
     let error = last_error(resend);
     let resent = succeeded(resend);
+    let sent_to = match &email {
+        Some(email) => view! { <strong>{email.clone()}</strong> }.into_any(),
+        None => view! { "the address you gave" }.into_any(),
+    };
 
     view! {
         <div class="alert alert-ok" role="status" data-testid="check-inbox">
-            <p>"We sent a confirmation link to " <strong>{email.clone()}</strong> "."</p>
+            <p>"We sent a confirmation link to " {sent_to} "."</p>
             <p>"Open it to finish creating your account. It works for 48 hours."</p>
         </div>
-        <ActionForm action=resend>
-            <input type="hidden" name="email" value=email />
-            <FormError error fields=&[] />
-            <Submit label="Send the link again" busy="Sending…" pending=resend.pending().into() />
-            <Show when=move || resent.get()>
-                <p class="muted">"Sent again."</p>
-            </Show>
-        </ActionForm>
+        {email.map(|email| view! {
+            <ActionForm action=resend>
+                <input type="hidden" name="email" value=email />
+                <FormError error fields=&[] />
+                <Submit label="Send the link again" busy="Sending…" pending=resend.pending().into() />
+                <Show when=move || resent.get()>
+                    <p class="muted">"Sent again."</p>
+                </Show>
+            </ActionForm>
+        })}
     }
 }
 
@@ -106,7 +115,7 @@ pub fn SignInPage() -> impl IntoView {
                     " Keep me signed in for 60 days"
                 </label>
                 <input type="hidden" name="next" value=next />
-                <Submit label="Sign in" busy="Signing in…" pending=action.pending().into() testid="sign-in" />
+                <Submit label="Sign in" busy="Signing in…" pending=action.pending().into() testid="sign-in" native=true />
             </ActionForm>
             <p>
                 <A href="/forgot-password">"Forgot your password?"</A>
@@ -140,7 +149,7 @@ pub fn ConfirmEmailPage() -> impl IntoView {
                 <ActionForm action=action>
                     <input type="hidden" name="token" value=token.get_value() />
                     <FormError error fields=&[] />
-                    <Submit label="Confirm my address" busy="Confirming…" pending=action.pending().into() testid="confirm" />
+                    <Submit label="Confirm my address" busy="Confirming…" pending=action.pending().into() testid="confirm" native=true />
                 </ActionForm>
             </Show>
         </section>
@@ -168,7 +177,7 @@ pub fn ConfirmEmailChangePage() -> impl IntoView {
                 <ActionForm action=action>
                     <input type="hidden" name="token" value=token.get_value() />
                     <FormError error fields=&[] />
-                    <Submit label="Use this address" busy="Saving…" pending=action.pending().into() testid="confirm-change" />
+                    <Submit label="Use this address" busy="Saving…" pending=action.pending().into() testid="confirm-change" native=true />
                 </ActionForm>
             </Show>
         </section>
@@ -200,7 +209,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
                 <ActionForm action=action>
                     <FormError error fields=&["email"] />
                     <Field name="email" label="Email address" kind="email" autocomplete="username" error />
-                    <Submit label="Send reset link" busy="Sending…" pending=action.pending().into() testid="request" />
+                    <Submit label="Send reset link" busy="Sending…" pending=action.pending().into() testid="request" native=true />
                 </ActionForm>
             </Show>
         </section>
@@ -225,7 +234,7 @@ pub fn SignInLinkPage() -> impl IntoView {
                 <ActionForm action=action>
                     <FormError error fields=&["email"] />
                     <Field name="email" label="Email address" kind="email" autocomplete="username" error />
-                    <Submit label="Email me a link" busy="Sending…" pending=action.pending().into() testid="request" />
+                    <Submit label="Email me a link" busy="Sending…" pending=action.pending().into() testid="request" native=true />
                 </ActionForm>
             </Show>
         </section>
@@ -255,7 +264,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
                     <input type="hidden" name="token" value=token.get_value() />
                     <FormError error fields=&["password"] />
                     <Field name="password" label="New password" kind="password" autocomplete="new-password" error />
-                    <Submit label="Set password" busy="Saving…" pending=action.pending().into() testid="reset" />
+                    <Submit label="Set password" busy="Saving…" pending=action.pending().into() testid="reset" native=true />
                 </ActionForm>
             </Show>
         </section>
@@ -274,7 +283,7 @@ pub fn MagicLinkPage() -> impl IntoView {
             <ActionForm action=action>
                 <input type="hidden" name="token" value=token />
                 <FormError error fields=&[] />
-                <Submit label="Sign me in" busy="Signing in…" pending=action.pending().into() testid="magic-sign-in" />
+                <Submit label="Sign me in" busy="Signing in…" pending=action.pending().into() testid="magic-sign-in" native=true />
             </ActionForm>
         </section>
     }

@@ -18,6 +18,7 @@ mod listing;
 mod mail;
 mod middleware;
 mod pages;
+mod plain_forms;
 mod registry;
 mod remote_docker;
 mod rotation;
