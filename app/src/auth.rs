@@ -322,6 +322,18 @@ mod tests {
             ),
             "/?done=/api/sign_up"
         );
+        for hostile in [
+            "https://caveman.example/\\evil.example",
+            "https://caveman.example",
+            "/no-scheme",
+            "https://caveman.example/a\tb",
+        ] {
+            assert_eq!(
+                done_path(Some(hostile), "/api/sign_up"),
+                "/?done=/api/sign_up",
+                "{hostile:?}"
+            );
+        }
     }
 
     #[test]

@@ -444,7 +444,7 @@ impl Browser {
         input.send_keys(value).await.expect("type into the input");
     }
 
-    /// Clicks the element at `css` once it is enabled (buttons stay
+    /// Clicks the element at `css` once it is enabled (most buttons stay
     /// disabled until the page hydrates).
     pub async fn click(&self, css: &str) {
         let element = eventually(&format!("{css} to be enabled"), UI_TIMEOUT, || async {

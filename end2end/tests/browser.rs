@@ -207,8 +207,8 @@ async fn sign_up_through_the_pages(browser: &Browser, server: &Server, email: &s
     browser.wait_for_text("[data-testid=user-name]", name).await;
 }
 
-/// The signed-out forms with JavaScript off, as before hydration: each
-/// is a plain HTML post whose outcome (an error by its field, a success
+/// Signing up, confirming and signing in with JavaScript off, as before
+/// hydration: each form is a plain HTML post whose outcome (an error by its field, a success
 /// message, a redirect) comes back as a page the server rendered.
 #[tokio::test]
 async fn signing_up_and_in_works_without_javascript() {
@@ -242,6 +242,12 @@ async fn signing_up_and_in_works_without_javascript() {
     goto(format!("/confirm-email?token={token}")).await;
     browser.click("[data-testid=confirm]").await;
     browser.wait_for("[data-testid=confirmed]").await;
+    // Nothing ran: the page is still as the server rendered it.
+    let hydrated = browser
+        .client
+        .find(Locator::Css(".frame[data-hydrated=true]"))
+        .await;
+    assert!(hydrated.is_err(), "the page hydrated with JavaScript off");
 
     goto("/sign-in?next=/hosts".into()).await;
     browser.fill("#field-email", email).await;
@@ -250,7 +256,7 @@ async fn signing_up_and_in_works_without_javascript() {
         .await;
     browser.click("[data-testid=sign-in]").await;
     browser
-        .wait_for_text("[data-testid=form-error]", "password")
+        .wait_for_text("[data-testid=form-error]", "do not match an account")
         .await;
     browser.fill("#field-email", email).await;
     browser.fill("#field-password", PASSWORD).await;

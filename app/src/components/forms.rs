@@ -46,11 +46,20 @@ where
     })
 }
 
-/// Whether an action's last run succeeded: its value, or, before it ran
-/// on this page, the `?done=` mark a plain form post to it came back with
-/// (`auth::return_done`), so a page used before hydration or without
-/// JavaScript shows the same outcome.
+/// Whether an action's last run succeeded.
 pub fn succeeded<S>(action: ServerAction<S>) -> Signal<bool>
+where
+    S: ServerFn<Error = AppError> + Send + Sync + Clone + 'static,
+    S::Output: Send + Sync + 'static,
+{
+    Signal::derive(move || action.value().with(|value| matches!(value, Some(Ok(_)))))
+}
+
+/// Like [`succeeded`], for a form that also works as a plain HTML post:
+/// before the action runs on this page, the `?done=` mark that a plain
+/// post to it came back with (`auth::return_done`) counts as success, so
+/// the page shows the same outcome before hydration or without JavaScript.
+pub fn succeeded_or_done<S>(action: ServerAction<S>) -> Signal<bool>
 where
     S: ServerFn<Error = AppError> + Send + Sync + Clone + 'static,
     S::Output: Send + Sync + 'static,
@@ -60,7 +69,7 @@ where
     Signal::derive(move || {
         action.value().with(|value| match value {
             Some(result) => result.is_ok(),
-            None => came_back_done && action.version().get() == 0,
+            None => came_back_done,
         })
     })
 }

@@ -10,7 +10,9 @@ use crate::accounts::{
     ConfirmEmailChangeFn, ConfirmEmailFn, MagicSignInFn, RequestMagicLinkFn,
     RequestPasswordResetFn, ResendConfirmationFn, ResetPasswordFn, SignInFn, SignUpFn, validate,
 };
-use crate::components::forms::{Field, FormError, Submit, last_error, succeeded};
+use crate::components::forms::{
+    Field, FormError, Submit, last_error, succeeded, succeeded_or_done,
+};
 use crate::components::page_header::PageHeader;
 
 /// The `token` query parameter of an emailed link.
@@ -22,7 +24,7 @@ fn token_from_query() -> Option<String> {
 pub fn SignUpPage() -> impl IntoView {
     let action = ServerAction::<SignUpFn>::new();
     let error = last_error(action);
-    let done = succeeded(action);
+    let done = succeeded_or_done(action);
     // Not known after a plain form post, which only comes back marked done.
     let sent_to = move || {
         action
@@ -131,7 +133,7 @@ pub fn SignInPage() -> impl IntoView {
 pub fn ConfirmEmailPage() -> impl IntoView {
     let action = ServerAction::<ConfirmEmailFn>::new();
     let error = last_error(action);
-    let done = succeeded(action);
+    let done = succeeded_or_done(action);
     let token = StoredValue::new(token_from_query());
 
     view! {
@@ -160,7 +162,7 @@ pub fn ConfirmEmailPage() -> impl IntoView {
 pub fn ConfirmEmailChangePage() -> impl IntoView {
     let action = ServerAction::<ConfirmEmailChangeFn>::new();
     let error = last_error(action);
-    let done = succeeded(action);
+    let done = succeeded_or_done(action);
     let token = StoredValue::new(token_from_query());
 
     view! {
@@ -195,7 +197,7 @@ fn RequestSent(message: &'static str) -> impl IntoView {
 pub fn ForgotPasswordPage() -> impl IntoView {
     let action = ServerAction::<RequestPasswordResetFn>::new();
     let error = last_error(action);
-    let done = succeeded(action);
+    let done = succeeded_or_done(action);
 
     view! {
         <PageHeader title="Reset your password" summary="We will mail you a link to choose a new one." />
@@ -220,7 +222,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
 pub fn SignInLinkPage() -> impl IntoView {
     let action = ServerAction::<RequestMagicLinkFn>::new();
     let error = last_error(action);
-    let done = succeeded(action);
+    let done = succeeded_or_done(action);
 
     view! {
         <PageHeader title="Sign in by email" summary="We will mail you a link that signs you in once." />
@@ -245,7 +247,7 @@ pub fn SignInLinkPage() -> impl IntoView {
 pub fn ResetPasswordPage() -> impl IntoView {
     let action = ServerAction::<ResetPasswordFn>::new();
     let error = last_error(action);
-    let done = succeeded(action);
+    let done = succeeded_or_done(action);
     let token = StoredValue::new(token_from_query());
 
     view! {

@@ -1,4 +1,5 @@
-//! The signed-out forms as plain HTML posts, the way a browser sends them
+//! Signing up, confirming, signing in and asking for a mailed link as
+//! plain HTML posts, the way a browser sends them
 //! before the page hydrates or with JavaScript off (`Accept: text/html`,
 //! a `Referer`, urlencoded fields): each answers with a redirect to a page
 //! the server renders with the outcome.
