@@ -29,7 +29,9 @@ use reqwest::{RequestBuilder, StatusCode};
 use serde::Deserialize;
 use url::Url;
 
-use super::registry::{Credentials, RegistryError, RepositoryName, read_reply, transport_failure};
+use super::registry::{
+    Credentials, RegistryError, RepositoryName, read_reply, short, transport_failure,
+};
 use crate::outbound::{http_client, server_name};
 
 /// How long one request may take.
@@ -244,7 +246,7 @@ fn vendor_says(body: &[u8]) -> String {
         .or(said.details)
         .or(said.error)
         .unwrap_or_else(|| "no error message".into());
-    text.chars().take(300).collect()
+    short(&text)
 }
 
 /// The names among `listed` that are valid repository names; a vendor

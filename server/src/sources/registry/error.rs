@@ -111,7 +111,8 @@ pub(super) fn retry_after(value: Option<&str>) -> Option<Duration> {
     value?.trim().parse().ok().map(Duration::from_secs)
 }
 
-pub(super) fn short(text: &str) -> String {
+/// The first 300 characters of a server's own words, for a message.
+pub(in crate::sources) fn short(text: &str) -> String {
     text.chars().take(300).collect()
 }
 

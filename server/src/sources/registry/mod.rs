@@ -35,7 +35,7 @@ pub use self::paging::{MAX_PAGE_SIZE, Page};
 /// For the vendors' listing APIs, which fail and page the same ways.
 pub(in crate::sources) use self::{
     auth::{bearer_header, sensitive},
-    error::describe as transport_failure,
+    error::{describe as transport_failure, short},
     exchange::read_reply,
     paging::next_link,
 };
