@@ -222,17 +222,19 @@ pub fn require_sudo(auth: &SessionAuth) -> Result<(), AppError> {
 /// A path to return to after signing in: only a path on this site, so the
 /// parameter cannot send users elsewhere.
 pub fn local_path(next: Option<&str>) -> String {
-    match next {
-        Some(path)
-            if path.starts_with('/')
-                && !path.starts_with("//")
-                && !path.contains('\\')
-                && !path.chars().any(char::is_control) =>
-        {
-            path.to_string()
-        }
-        _ => "/".to_string(),
-    }
+    next.filter(|path| is_local_path(path))
+        .unwrap_or("/")
+        .to_string()
+}
+
+/// Whether `path` stays on this site: it starts at the root and cannot
+/// be read as another host (`//host`, `/\host`) or hide a control
+/// character.
+fn is_local_path(path: &str) -> bool {
+    path.starts_with('/')
+        && !path.starts_with("//")
+        && !path.contains('\\')
+        && !path.chars().any(char::is_control)
 }
 
 /// Whether the request being handled is a plain HTML form post: sent by
@@ -251,10 +253,12 @@ pub fn is_plain_form_post() -> bool {
 
 /// After a plain form post to the server function at `server_fn_path`
 /// succeeded, sends the browser back to the page it came from marked
-/// `?done=<path>`, which `components::forms::succeeded` reads, so that the
-/// page shows the outcome (leptos_axum alone sends it back unmarked). Does
-/// nothing for the server functions' own client.
-pub fn return_done(server_fn_path: &str) {
+/// `?done=<path>`, which `components::forms::succeeded_or_done` reads, so
+/// that the page shows the outcome (leptos_axum alone sends it back
+/// unmarked). A browser that sends no usable `Referer` goes back to
+/// `form_page`, the page the form is on. Does nothing for the server
+/// functions' own client.
+pub fn return_done(server_fn_path: &str, form_page: &str) {
     if !is_plain_form_post() {
         return;
     }
@@ -265,20 +269,20 @@ pub fn return_done(server_fn_path: &str) {
             .and_then(|value| value.to_str().ok())
             .map(str::to_string)
     });
-    leptos_axum::redirect(&done_path(referer.as_deref(), server_fn_path));
+    leptos_axum::redirect(&done_path(referer.as_deref(), server_fn_path, form_page));
 }
 
 /// The path and query of `referer` (never its origin: the redirect stays
-/// on this site), without the marks of an earlier post, plus `done`.
-fn done_path(referer: Option<&str>, server_fn_path: &str) -> String {
-    let after_origin = referer
+/// on this site), or `form_page` when there is none, without the marks of
+/// an earlier post, plus `done`.
+fn done_path(referer: Option<&str>, server_fn_path: &str, form_page: &str) -> String {
+    let local = referer
         .and_then(|referer| referer.split_once("://"))
-        .map_or("/", |(_, rest)| {
-            rest.find('/').map_or("/", |at| &rest[at..])
-        });
-    let without_fragment = after_origin.split('#').next().unwrap_or("/");
-    let local = local_path(Some(without_fragment));
-    let (path, query) = local.split_once('?').unwrap_or((&local, ""));
+        .and_then(|(_, rest)| rest.find('/').map(|at| &rest[at..]))
+        .map(|path| path.split('#').next().unwrap_or_default())
+        .filter(|path| is_local_path(path))
+        .unwrap_or(form_page);
+    let (path, query) = local.split_once('?').unwrap_or((local, ""));
     let mut pairs: Vec<&str> = query
         .split('&')
         .filter(|pair| {
@@ -300,7 +304,8 @@ mod tests {
         assert_eq!(
             done_path(
                 Some("https://caveman.example/forgot-password"),
-                "/api/request_password_reset"
+                "/api/request_password_reset",
+                "/forgot-password"
             ),
             "/forgot-password?done=/api/request_password_reset"
         );
@@ -310,17 +315,24 @@ mod tests {
                 Some(
                     "http://127.0.0.1:3000/reset-password?token=abc&__path=/api/x&__err=e30&done=/api/y#top"
                 ),
-                "/api/reset_password"
+                "/api/reset_password",
+                "/reset-password"
             ),
             "/reset-password?token=abc&done=/api/reset_password"
         );
-        assert_eq!(done_path(None, "/api/sign_up"), "/?done=/api/sign_up");
+        // Without a Referer, or with one that leaves this site, the form's
+        // own page.
+        assert_eq!(
+            done_path(None, "/api/sign_up", "/sign-up"),
+            "/sign-up?done=/api/sign_up"
+        );
         assert_eq!(
             done_path(
                 Some("https://evil.example//other.example/x"),
-                "/api/sign_up"
+                "/api/sign_up",
+                "/sign-up"
             ),
-            "/?done=/api/sign_up"
+            "/sign-up?done=/api/sign_up"
         );
         for hostile in [
             "https://caveman.example/\\evil.example",
@@ -329,8 +341,8 @@ mod tests {
             "https://caveman.example/a\tb",
         ] {
             assert_eq!(
-                done_path(Some(hostile), "/api/sign_up"),
-                "/?done=/api/sign_up",
+                done_path(Some(hostile), "/api/sign_up", "/sign-up"),
+                "/sign-up?done=/api/sign_up",
                 "{hostile:?}"
             );
         }

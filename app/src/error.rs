@@ -1,9 +1,10 @@
 //! The one error type that crosses the wire between server and browser.
 //!
-//! Server functions return `Result<T, AppError>`; components render it
-//! through an `ErrorBoundary`. Each variant carries only text that is safe
-//! to show a user: causes of internal failures are logged on the server at
-//! the boundary where they are converted, never serialised.
+//! Server functions return `Result<T, AppError>`; components show an
+//! error as an alert (`components::error_view`). Each variant carries
+//! only text that is safe to show a user: causes of internal failures are
+//! logged on the server at the boundary where they are converted, never
+//! serialised.
 
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};

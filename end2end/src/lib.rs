@@ -404,17 +404,24 @@ impl Browser {
     }
 
     /// Opens `url` and waits until the WebAssembly front end has hydrated
-    /// it: the layout sets `data-hydrated` from an effect, which only runs
-    /// in the browser.
+    /// all of it: the entry point marks `<html data-hydrated>` once
+    /// hydration returns, which a mismatch with the server's HTML prevents.
     pub async fn open_hydrated(&self, url: &str) {
         self.client.goto(url).await.expect("open the page");
-        eventually("the page to hydrate", UI_TIMEOUT, || async {
-            self.client
-                .find(Locator::Css(".frame[data-hydrated=true]"))
-                .await
-                .ok()
-        })
-        .await;
+        let deadline = Instant::now() + UI_TIMEOUT;
+        while self
+            .client
+            .find(Locator::Css("html[data-hydrated=true]"))
+            .await
+            .is_err()
+        {
+            assert!(
+                Instant::now() < deadline,
+                "{url} did not hydrate within {UI_TIMEOUT:?}; the browser's console:\n{}",
+                self.console_messages()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// Waits for the element at `css` and returns it.
@@ -467,6 +474,18 @@ impl Browser {
     /// What the page printed to the browser console, for failure reports.
     pub fn console_log(&self) -> String {
         std::fs::read_to_string(self.profile.path().join("chrome_debug.log")).unwrap_or_default()
+    }
+
+    /// What pages printed, from [`Self::console_log`] without Chromium's
+    /// own chatter: its lines start with `[pid:tid:time:LEVEL:source]`,
+    /// the pages' ones with the source `CONSOLE`, and a message's further
+    /// lines with no bracket at all.
+    pub fn console_messages(&self) -> String {
+        self.console_log()
+            .lines()
+            .filter(|line| !line.starts_with('[') || line.contains(":CONSOLE"))
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 
     /// Ends the WebDriver session, which also quits Chromium.

@@ -144,6 +144,41 @@ async fn an_unknown_address_shows_the_not_found_page() {
 }
 
 #[tokio::test]
+async fn every_signed_in_page_hydrates_whole_including_those_showing_an_error() {
+    // A page whose data differ between the server's render and the
+    // browser's hydration fails to hydrate with "expected a marker node";
+    // a missing host's page did every time while its error was shown
+    // through an ErrorBoundary (app/src/components/page_data.rs).
+    let server = Server::start().await;
+    let browser = Browser::start().await;
+    server
+        .create_account("ada@example.com", "Ada", PASSWORD)
+        .await;
+    browser.sign_in(&server, "ada@example.com", PASSWORD).await;
+
+    for (path, shown) in [
+        ("/hosts/999999", "The host was not found."),
+        ("/sources/999999", "The source was not found."),
+        (
+            "/invitations/accept?token=nothing",
+            "This link is not valid.",
+        ),
+        ("/hosts", "No hosts yet"),
+        ("/sources", "This workspace has no sources."),
+        ("/settings", "Signed-in browsers"),
+        ("/settings/workspace", "Create another workspace"),
+        ("/settings/audit", "Nothing has been recorded yet."),
+        ("/", "Overview"),
+    ] {
+        browser.open_hydrated(&server.url(path)).await;
+        let main = browser.wait_for("main").await;
+        let text = main.text().await.expect("text");
+        assert!(text.contains(shown), "{path} shows {text:?}");
+    }
+    browser.close().await;
+}
+
+#[tokio::test]
 async fn each_request_is_logged_once_with_route_status_latency_and_id() {
     let server = Server::start().await;
 
@@ -245,7 +280,7 @@ async fn signing_up_and_in_works_without_javascript() {
     // Nothing ran: the page is still as the server rendered it.
     let hydrated = browser
         .client
-        .find(Locator::Css(".frame[data-hydrated=true]"))
+        .find(Locator::Css("html[data-hydrated=true]"))
         .await;
     assert!(hydrated.is_err(), "the page hydrated with JavaScript off");
 

@@ -6,4 +6,11 @@
 pub fn hydrate() {
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_body(app::App);
+    // Reached only when hydration walked the whole page: a mismatch with
+    // the server's HTML panics inside `hydrate_body`, leaving the rest of
+    // the page inert. Tests wait for this mark, not for an effect, which
+    // would run even after such a panic.
+    if let Some(root) = leptos::prelude::document().document_element() {
+        let _ = root.set_attribute("data-hydrated", "true");
+    }
 }

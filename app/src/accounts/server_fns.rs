@@ -39,7 +39,7 @@ pub async fn sign_up(
         password,
     };
     accounts()?.sign_up(account, &auth::client()).await?;
-    auth::return_done(<SignUpFn as ServerFn>::PATH);
+    auth::return_done(<SignUpFn as ServerFn>::PATH, "/sign-up");
     Ok(email)
 }
 
@@ -48,7 +48,7 @@ pub async fn sign_up(
 pub async fn confirm_email(token: String) -> Result<(), AppError> {
     let token = validate::token(&token)?;
     accounts()?.confirm_email(token, &auth::client()).await?;
-    auth::return_done(<ConfirmEmailFn as ServerFn>::PATH);
+    auth::return_done(<ConfirmEmailFn as ServerFn>::PATH, "/confirm-email");
     Ok(())
 }
 
@@ -58,7 +58,9 @@ pub async fn resend_confirmation(email: String) -> Result<(), AppError> {
     let email = validate::email("email", &email)?;
     accounts()?
         .resend_confirmation(&email, &auth::client())
-        .await
+        .await?;
+    auth::return_done(<ResendConfirmationFn as ServerFn>::PATH, "/sign-up");
+    Ok(())
 }
 
 /// Signs in with email and password, then goes to `next` (a local path).
@@ -119,7 +121,10 @@ pub async fn request_password_reset(email: String) -> Result<(), AppError> {
     accounts()?
         .request_password_reset(&email, &auth::client())
         .await?;
-    auth::return_done(<RequestPasswordResetFn as ServerFn>::PATH);
+    auth::return_done(
+        <RequestPasswordResetFn as ServerFn>::PATH,
+        "/forgot-password",
+    );
     Ok(())
 }
 
@@ -132,7 +137,7 @@ pub async fn reset_password(token: String, password: String) -> Result<(), AppEr
     accounts()?
         .reset_password(token, &password, &auth::client())
         .await?;
-    auth::return_done(<ResetPasswordFn as ServerFn>::PATH);
+    auth::return_done(<ResetPasswordFn as ServerFn>::PATH, "/reset-password");
     Ok(())
 }
 
@@ -144,7 +149,7 @@ pub async fn request_magic_link(email: String) -> Result<(), AppError> {
     accounts()?
         .request_magic_link(&email, &auth::client())
         .await?;
-    auth::return_done(<RequestMagicLinkFn as ServerFn>::PATH);
+    auth::return_done(<RequestMagicLinkFn as ServerFn>::PATH, "/sign-in-link");
     Ok(())
 }
 
@@ -217,7 +222,10 @@ pub async fn confirm_email_change(token: String) -> Result<(), AppError> {
     accounts()?
         .confirm_email_change(token, &auth::client())
         .await?;
-    auth::return_done(<ConfirmEmailChangeFn as ServerFn>::PATH);
+    auth::return_done(
+        <ConfirmEmailChangeFn as ServerFn>::PATH,
+        "/confirm-email-change",
+    );
     Ok(())
 }
 

@@ -64,14 +64,20 @@ where
     S: ServerFn<Error = AppError> + Send + Sync + Clone + 'static,
     S::Output: Send + Sync + 'static,
 {
-    let came_back_done = leptos_router::hooks::use_query_map()
-        .with_untracked(|query| query.get("done").as_deref() == Some(S::PATH));
+    let came_back_done = came_back_done::<S>();
     Signal::derive(move || {
         action.value().with(|value| match value {
             Some(result) => result.is_ok(),
             None => came_back_done,
         })
     })
+}
+
+/// Whether this page was loaded as the return of a successful plain form
+/// post to the server function `S` (`auth::return_done`).
+pub fn came_back_done<S: ServerFn>() -> bool {
+    leptos_router::hooks::use_query_map()
+        .with_untracked(|query| query.get("done").as_deref() == Some(S::PATH))
 }
 
 /// A labelled input whose validation message appears under it.

@@ -5,7 +5,6 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::accounts::{SignOutFn, Viewer};
-use crate::components::hydration::use_hydrated;
 use crate::components::signed_in::ViewerState;
 use crate::workspaces::SwitchWorkspaceFn;
 
@@ -49,14 +48,11 @@ const NAV: &[NavItem] = &[
 /// Wraps every page: a skip link, the sidebar navigation and `<main>`.
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
-    // Marks the page once the WebAssembly has taken over, for tests and
-    // for styles that should only apply to an interactive page.
-    let hydrated = use_hydrated();
     let viewer = ViewerState::provide();
 
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
-        <div class="frame" data-hydrated=move || hydrated.get().then_some("true")>
+        <div class="frame">
             <nav class="sidebar" aria-label="Primary">
                 <A href="/" attr:class="brand">
                     <span class="brand-mark" aria-hidden="true">"◆"</span>

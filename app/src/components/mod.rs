@@ -5,6 +5,7 @@ pub mod error_view;
 pub mod forms;
 pub mod hydration;
 pub mod layout;
+pub mod page_data;
 pub mod page_header;
 pub mod signed_in;
 pub mod sudo;

@@ -7,6 +7,7 @@ use leptos_router::hooks::use_location;
 
 use crate::AppError;
 use crate::accounts::{Viewer, viewer};
+use crate::components::page_data::page_resource;
 
 /// The caller as last loaded, and a way to reload it after an action that
 /// changes it (switching workspace, creating one).
@@ -21,7 +22,7 @@ impl ViewerState {
     pub fn provide() -> Self {
         let refresh = RwSignal::new(0);
         let path = use_location().pathname;
-        let resource = Resource::new(move || (path.get(), refresh.get()), |_| viewer());
+        let resource = page_resource(move || (path.get(), refresh.get()), |_| viewer());
         let state = ViewerState { resource, refresh };
         provide_context(state);
         state

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::components::error_view::ErrorList;
+use crate::components::error_view::view_or_alert;
 use crate::components::hydration::use_hydrated;
 use crate::components::page_header::PageHeader;
 use crate::system::{ServerInfo, ServerInfoFn};
@@ -38,9 +38,7 @@ pub fn AboutPage() -> impl IntoView {
                 {label}
             </button>
             <div aria-live="polite">
-                <ErrorBoundary fallback=|errors| view! { <ErrorList errors /> }>
-                    {move || result.get().map(|reply| reply.map(|info| view! { <ServerFacts info /> }))}
-                </ErrorBoundary>
+                {move || result.get().map(|reply| view_or_alert(reply.map(|info| view! { <ServerFacts info /> })))}
             </div>
         </section>
     }

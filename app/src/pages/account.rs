@@ -8,44 +8,47 @@ use crate::accounts::{
     ChangeEmailFn, ChangePasswordFn, RevokeSessionFn, SessionSummary, SignOutEverywhereFn, sessions,
 };
 use crate::api_tokens::{ApiTokenSummary, CreateApiTokenFn, RevokeApiTokenFn, api_tokens};
-use crate::components::error_view::ErrorList;
+use crate::components::error_view::view_or_alert;
 use crate::components::forms::{Field, FormError, Submit, last_error, succeeded};
+use crate::components::page_data::page_resource;
 use crate::components::page_header::PageHeader;
-use crate::components::signed_in::SignInRequired;
+use crate::components::signed_in::{SignInRequired, use_signed_in};
 use crate::components::sudo::SudoPrompt;
 use crate::components::time::Timestamp;
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
+    let revoke_session = ServerAction::<RevokeSessionFn>::new();
+    let sessions = page_resource(move || revoke_session.version().get(), |_| sessions());
+    let create_token = ServerAction::<CreateApiTokenFn>::new();
+    let revoke_token = ServerAction::<RevokeApiTokenFn>::new();
+    let tokens = page_resource(
+        move || (create_token.version().get(), revoke_token.version().get()),
+        |_| api_tokens(),
+    );
     view! {
         <PageHeader title="Account" summary="Your profile, password and signed-in browsers." />
         <SignInRequired>
             <Profile />
             <ChangePassword />
-            <Sessions />
-            <ApiTokens />
+            <Sessions list=sessions revoke=revoke_session />
+            <ApiTokens list=tokens create=create_token revoke=revoke_token />
         </SignInRequired>
     }
 }
 
 #[component]
 fn Profile() -> impl IntoView {
-    let viewer = Resource::new(|| (), |()| crate::accounts::viewer());
+    let viewer = use_signed_in();
     view! {
         <section class="card" aria-labelledby="profile-heading">
             <h2 id="profile-heading">"Profile"</h2>
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    viewer.await.map(|viewer| viewer.map(|viewer| view! {
-                        <dl class="facts">
-                            <dt>"Name"</dt>
-                            <dd data-testid="profile-name">{viewer.user.display_name}</dd>
-                            <dt>"Email"</dt>
-                            <dd data-testid="profile-email">{viewer.user.email}</dd>
-                        </dl>
-                    }))
-                })}
-            </Transition>
+            <dl class="facts">
+                <dt>"Name"</dt>
+                <dd data-testid="profile-name">{viewer.user.display_name}</dd>
+                <dt>"Email"</dt>
+                <dd data-testid="profile-email">{viewer.user.email}</dd>
+            </dl>
             <p class="muted">"Changing your name is not available yet."</p>
             <ChangeEmail />
         </section>
@@ -105,10 +108,11 @@ fn ChangePassword() -> impl IntoView {
 }
 
 #[component]
-fn Sessions() -> impl IntoView {
-    let revoke = ServerAction::<RevokeSessionFn>::new();
+fn Sessions(
+    list: Resource<Result<Vec<SessionSummary>, AppError>>,
+    revoke: ServerAction<RevokeSessionFn>,
+) -> impl IntoView {
     let everywhere = ServerAction::<SignOutEverywhereFn>::new();
-    let list = Resource::new(move || revoke.version().get(), |_| sessions());
     let error = last_error(revoke);
 
     view! {
@@ -116,11 +120,9 @@ fn Sessions() -> impl IntoView {
             <h2 id="sessions-heading">"Signed-in browsers"</h2>
             <FormError error fields=&[] />
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                <ErrorBoundary fallback=|errors| view! { <ErrorList errors /> }>
-                    {move || Suspend::new(async move {
-                        list.await.map(|list| view! { <SessionList list revoke /> })
-                    })}
-                </ErrorBoundary>
+                {move || Suspend::new(async move {
+                    view_or_alert(list.await.map(|list| view! { <SessionList list revoke /> }))
+                })}
             </Transition>
             <ActionForm action=everywhere>
                 <Submit label="Sign out everywhere" busy="Signing out…" pending=everywhere.pending().into() danger=true />
@@ -168,13 +170,11 @@ fn SessionList(list: Vec<SessionSummary>, revoke: ServerAction<RevokeSessionFn>)
 
 /// Personal API tokens: create (in sudo mode), see once, list, revoke.
 #[component]
-fn ApiTokens() -> impl IntoView {
-    let create = ServerAction::<CreateApiTokenFn>::new();
-    let revoke = ServerAction::<RevokeApiTokenFn>::new();
-    let list = Resource::new(
-        move || (create.version().get(), revoke.version().get()),
-        |_| api_tokens(),
-    );
+fn ApiTokens(
+    list: Resource<Result<Vec<ApiTokenSummary>, AppError>>,
+    create: ServerAction<CreateApiTokenFn>,
+    revoke: ServerAction<RevokeApiTokenFn>,
+) -> impl IntoView {
     let error = last_error(create);
     let revoke_error = last_error(revoke);
     let needs_sudo = move || matches!(error.get(), Some(AppError::SudoRequired));
@@ -209,11 +209,9 @@ fn ApiTokens() -> impl IntoView {
                 <Submit label="Create token" busy="Creating…" pending=create.pending().into() testid="create-token" />
             </ActionForm>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                <ErrorBoundary fallback=|errors| view! { <ErrorList errors /> }>
-                    {move || Suspend::new(async move {
-                        list.await.map(|tokens| view! { <TokenList tokens revoke /> })
-                    })}
-                </ErrorBoundary>
+                {move || Suspend::new(async move {
+                    view_or_alert(list.await.map(|tokens| view! { <TokenList tokens revoke /> }))
+                })}
             </Transition>
         </section>
     }

@@ -11,7 +11,7 @@ use crate::accounts::{
     RequestPasswordResetFn, ResendConfirmationFn, ResetPasswordFn, SignInFn, SignUpFn, validate,
 };
 use crate::components::forms::{
-    Field, FormError, Submit, last_error, succeeded, succeeded_or_done,
+    Field, FormError, Submit, came_back_done, last_error, succeeded_or_done,
 };
 use crate::components::page_header::PageHeader;
 
@@ -24,7 +24,10 @@ fn token_from_query() -> Option<String> {
 pub fn SignUpPage() -> impl IntoView {
     let action = ServerAction::<SignUpFn>::new();
     let error = last_error(action);
-    let done = succeeded_or_done(action);
+    let signed_up = succeeded_or_done(action);
+    // Resending without JavaScript comes back here too.
+    let resent = came_back_done::<ResendConfirmationFn>();
+    let done = Signal::derive(move || signed_up.get() || resent);
     // Not known after a plain form post, which only comes back marked done.
     let sent_to = move || {
         action
@@ -63,13 +66,14 @@ pub fn SignUpPage() -> impl IntoView {
     }
 }
 
-/// Shown after signing up: where the link went, and a way to resend it
-/// (when the address is known: a plain form post does not bring it back).
+/// Shown after signing up: where the link went, and a way to resend it.
+/// A plain form post does not bring the address back (it would sit in the
+/// URL), so then the address is asked for again.
 #[component]
 fn CheckInbox(email: Option<String>) -> impl IntoView {
     let resend = ServerAction::<ResendConfirmationFn>::new();
     let error = last_error(resend);
-    let resent = succeeded(resend);
+    let resent = succeeded_or_done(resend);
     let sent_to = match &email {
         Some(email) => view! { <strong>{email.clone()}</strong> }.into_any(),
         None => view! { "the address you gave" }.into_any(),
@@ -80,16 +84,22 @@ fn CheckInbox(email: Option<String>) -> impl IntoView {
             <p>"We sent a confirmation link to " {sent_to} "."</p>
             <p>"Open it to finish creating your account. It works for 48 hours."</p>
         </div>
-        {email.map(|email| view! {
-            <ActionForm action=resend>
-                <input type="hidden" name="email" value=email />
-                <FormError error fields=&[] />
-                <Submit label="Send the link again" busy="Sending…" pending=resend.pending().into() />
-                <Show when=move || resent.get()>
-                    <p class="muted">"Sent again."</p>
-                </Show>
-            </ActionForm>
-        })}
+        <ActionForm action=resend>
+            {match email {
+                Some(email) => view! {
+                    <FormError error fields=&[] />
+                    <input type="hidden" name="email" value=email />
+                }.into_any(),
+                None => view! {
+                    <FormError error fields=&["email"] />
+                    <Field name="email" id="resend-email" label="Your email address" kind="email" autocomplete="email" error />
+                }.into_any(),
+            }}
+            <Submit label="Send the link again" busy="Sending…" pending=resend.pending().into() testid="resend-confirmation" native=true />
+            <Show when=move || resent.get()>
+                <p class="muted" data-testid="resent">"Sent again."</p>
+            </Show>
+        </ActionForm>
     }
 }
 

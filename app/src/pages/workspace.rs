@@ -8,8 +8,9 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_location, use_query_map};
 
 use crate::AppError;
-use crate::components::error_view::ErrorList;
+use crate::components::error_view::{ErrorAlert, view_or_alert};
 use crate::components::forms::{Field, FormError, Submit, last_error, succeeded};
+use crate::components::page_data::page_resource;
 use crate::components::page_header::PageHeader;
 use crate::components::signed_in::{SignInRequired, use_viewer};
 use crate::components::sudo::SudoPrompt;
@@ -23,10 +24,18 @@ use crate::workspaces::{
 
 #[component]
 pub fn WorkspaceSettingsPage() -> impl IntoView {
+    let actions = Actions::new();
+    let viewer = use_viewer();
+    // Reloaded after any action here, and when the current workspace
+    // changes (switcher, a new workspace).
+    let detail = page_resource(
+        move || (actions.versions(), viewer.version()),
+        |_| workspace_detail(),
+    );
     view! {
         <PageHeader title="Workspace" summary="Who is in this workspace and what they may do." />
         <SignInRequired>
-            <WorkspaceSettings />
+            <WorkspaceSettings detail actions />
         </SignInRequired>
     }
 }
@@ -88,15 +97,11 @@ impl Actions {
 }
 
 #[component]
-fn WorkspaceSettings() -> impl IntoView {
-    let actions = Actions::new();
+fn WorkspaceSettings(
+    detail: Resource<Result<WorkspaceDetail, AppError>>,
+    actions: Actions,
+) -> impl IntoView {
     let viewer = use_viewer();
-    // Reloaded after any action here, and when the current workspace
-    // changes (switcher, a new workspace).
-    let detail = Resource::new(
-        move || (actions.versions(), viewer.version()),
-        |_| workspace_detail(),
-    );
     // Membership changes can move the caller to another workspace.
     Effect::new(move |previous: Option<usize>| {
         let now = actions.leave.version().get() + actions.delete.version().get();
@@ -115,11 +120,9 @@ fn WorkspaceSettings() -> impl IntoView {
             <SudoPrompt />
         </Show>
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorList errors /> }>
-                {move || Suspend::new(async move {
-                    detail.await.map(|detail| view! { <WorkspaceBody detail actions /> })
-                })}
-            </ErrorBoundary>
+            {move || Suspend::new(async move {
+                view_or_alert(detail.await.map(|detail| view! { <WorkspaceBody detail actions /> }))
+            })}
         </Transition>
         <CreateWorkspace />
         <p><A href="/settings/audit">"Audit log"</A></p>
@@ -294,7 +297,7 @@ pub fn AcceptInvitationPage() -> impl IntoView {
             .with_untracked(|query| query.get("token"))
             .unwrap_or_default(),
     );
-    let preview = Resource::new(move || token.get_value(), invitation_preview);
+    let preview = page_resource(move || token.get_value(), invitation_preview);
     let accept = ServerAction::<AcceptInvitationFn>::new();
     let error = last_error(accept);
     let viewer = use_viewer();
@@ -314,11 +317,13 @@ pub fn AcceptInvitationPage() -> impl IntoView {
         <PageHeader title="Invitation" summary="Join a workspace you were invited to." />
         <section class="card narrow">
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                <ErrorBoundary fallback=|errors| view! { <ErrorList errors /> }>
-                    {move || Suspend::new(async move {
-                        let preview = preview.await?;
-                        let signed_in = matches!(viewer.resource.await, Ok(Some(_)));
-                        Ok::<_, AppError>(view! {
+                {move || Suspend::new(async move {
+                    let preview = match preview.await {
+                        Ok(preview) => preview,
+                        Err(error) => return view! { <ErrorAlert error /> }.into_any(),
+                    };
+                    let signed_in = matches!(viewer.resource.await, Ok(Some(_)));
+                    view! {
                             <p data-testid="invitation">
                                 "You are invited to " <strong>{preview.workspace_name.clone()}</strong>
                                 " as " {preview.role.label().to_lowercase()} " (sent to " {preview.email.clone()} ")."
@@ -343,9 +348,9 @@ pub fn AcceptInvitationPage() -> impl IntoView {
                                     <p class="muted">"After creating an account, open this invitation link again."</p>
                                 }.into_any()
                             }}
-                        })
-                    })}
-                </ErrorBoundary>
+                    }
+                    .into_any()
+                })}
             </Transition>
         </section>
     }
@@ -353,15 +358,14 @@ pub fn AcceptInvitationPage() -> impl IntoView {
 
 #[component]
 pub fn AuditPage() -> impl IntoView {
-    let entries = Resource::new(|| (), |()| audit_log(None));
+    let entries = page_resource(|| (), |()| audit_log(None));
     view! {
         <PageHeader title="Audit log" summary="Security events in this workspace, newest first. Owners and admins only." />
         <SignInRequired>
             <section class="card">
                 <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                    <ErrorBoundary fallback=|errors| view! { <ErrorList errors /> }>
                         {move || Suspend::new(async move {
-                            entries.await.map(|entries| if entries.is_empty() {
+                            view_or_alert(entries.await.map(|entries| if entries.is_empty() {
                                 view! { <p class="muted">"Nothing has been recorded yet."</p> }.into_any()
                             } else {
                                 view! {
@@ -380,9 +384,8 @@ pub fn AuditPage() -> impl IntoView {
                                         </tbody>
                                     </table>
                                 }.into_any()
-                            })
+                            }))
                         })}
-                    </ErrorBoundary>
                 </Transition>
             </section>
         </SignInRequired>

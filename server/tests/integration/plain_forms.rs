@@ -98,6 +98,29 @@ async fn signing_up_confirming_and_signing_in_work_as_plain_form_posts() {
     let done = page(&client, &app, &location).await;
     assert!(done.contains("data-testid=\"check-inbox\""), "{done}");
 
+    // The address is not carried back, so resending asks for it. A
+    // browser that sends no Referer still comes back to the sign-up page.
+    assert!(done.contains(r#"id="resend-email""#), "{done}");
+    let before = app.newest_mail_id().await;
+    let response = client
+        .post(format!("{}/api/resend_confirmation", app.base_url))
+        .header("accept", "text/html")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("origin", &app.base_url)
+        .body(format!("email={}", EMAIL.replace('@', "%40")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 302);
+    assert_eq!(
+        response.headers()["location"],
+        "/sign-up?done=/api/resend_confirmation"
+    );
+    let resent = page(&client, &app, "/sign-up?done=/api/resend_confirmation").await;
+    assert!(resent.contains("data-testid=\"check-inbox\""), "{resent}");
+    assert!(resent.contains("data-testid=\"resent\""), "{resent}");
+    app.mail_since(EMAIL, "Confirm", before).await;
+
     let token = token_in(&app.mail(EMAIL, "Confirm").await);
     let confirm_page = format!("/confirm-email?token={token}");
     let (status, location) = post_form(

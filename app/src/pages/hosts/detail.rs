@@ -7,8 +7,9 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 
 use super::{StatusBadge, kind_label};
 use crate::AppError;
-use crate::components::error_view::ErrorList;
+use crate::components::error_view::view_or_alert;
 use crate::components::forms::{Field, FormError, Submit, TextArea, last_error, succeeded};
+use crate::components::page_data::page_resource;
 use crate::components::page_header::PageHeader;
 use crate::components::signed_in::{SignInRequired, use_signed_in, use_viewer};
 use crate::components::sudo::SudoPrompt;
@@ -22,27 +23,6 @@ use crate::workspaces::roles::{Action, Role};
 
 #[component]
 pub fn HostPage() -> impl IntoView {
-    view! {
-        <PageHeader title="Host" summary="What Caveman knows about this host." />
-        <SignInRequired>
-            <HostView />
-        </SignInRequired>
-    }
-}
-
-/// Every action on the host page, so the page reloads after any of them.
-#[derive(Clone, Copy)]
-struct Actions {
-    test: ServerAction<TestHostFn>,
-    update: ServerAction<UpdateHostFn>,
-    replace: ServerAction<ReplaceHostCredentialsFn>,
-    scan: ServerAction<ScanHostKeyFn>,
-    pin: ServerAction<PinHostKeyFn>,
-    delete: ServerAction<DeleteHostFn>,
-}
-
-#[component]
-fn HostView() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|params| params.get("id").and_then(|id| id.parse::<i64>().ok()));
     let actions = Actions {
@@ -54,10 +34,7 @@ fn HostView() -> impl IntoView {
         delete: ServerAction::new(),
     };
     let viewer = use_viewer();
-    // Read once by SignInRequired: awaiting the shared resource again in
-    // a nested Transition made hydration fail now and then.
-    let signed_in = use_signed_in();
-    let detail = Resource::new(
+    let detail = page_resource(
         move || {
             (
                 id(),
@@ -77,6 +54,28 @@ fn HostView() -> impl IntoView {
             }
         },
     );
+    view! {
+        <PageHeader title="Host" summary="What Caveman knows about this host." />
+        <SignInRequired>
+            <HostView detail actions />
+        </SignInRequired>
+    }
+}
+
+/// Every action on the host page, so the page reloads after any of them.
+#[derive(Clone, Copy)]
+struct Actions {
+    test: ServerAction<TestHostFn>,
+    update: ServerAction<UpdateHostFn>,
+    replace: ServerAction<ReplaceHostCredentialsFn>,
+    scan: ServerAction<ScanHostKeyFn>,
+    pin: ServerAction<PinHostKeyFn>,
+    delete: ServerAction<DeleteHostFn>,
+}
+
+#[component]
+fn HostView(detail: Resource<Result<HostDetail, AppError>>, actions: Actions) -> impl IntoView {
+    let signed_in = use_signed_in();
     let navigate = use_navigate();
     Effect::new(move |_| {
         if matches!(actions.delete.value().get(), Some(Ok(()))) {
@@ -102,13 +101,10 @@ fn HostView() -> impl IntoView {
             <SudoPrompt />
         </Show>
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorList errors /> }>
-                {move || Suspend::new(async move {
-                    let detail = detail.await?;
-                    let role = signed_in.workspace.role;
-                    Ok::<_, AppError>(view! { <HostBody detail role actions /> })
-                })}
-            </ErrorBoundary>
+            {move || Suspend::new(async move {
+                let role = signed_in.workspace.role;
+                view_or_alert(detail.await.map(|detail| view! { <HostBody detail role actions /> }))
+            })}
         </Transition>
         <p><A href="/hosts">"All hosts"</A></p>
     }

@@ -13,7 +13,8 @@ use leptos_router::hooks::use_navigate;
 
 use self::add::AddHostForms;
 use crate::AppError;
-use crate::components::error_view::ErrorList;
+use crate::components::error_view::view_or_alert;
+use crate::components::page_data::page_resource;
 use crate::components::page_header::PageHeader;
 use crate::components::signed_in::{SignInRequired, use_signed_in, use_viewer};
 use crate::components::time::Timestamp;
@@ -23,22 +24,23 @@ use crate::workspaces::roles::Action;
 
 #[component]
 pub fn HostsPage() -> impl IntoView {
+    let viewer = use_viewer();
+    let add = ServerAction::<AddHostFn>::new();
+    let list = page_resource(move || (add.version().get(), viewer.version()), |_| hosts());
     view! {
         <PageHeader title="Hosts" summary="Where workloads run: Docker engines, Fly.io organisations and RunPod accounts." />
         <SignInRequired>
-            <HostsList />
+            <HostsList list add />
         </SignInRequired>
     }
 }
 
 #[component]
-fn HostsList() -> impl IntoView {
-    let viewer = use_viewer();
-    // Read once by SignInRequired: awaiting the shared resource again in
-    // a nested Transition made hydration fail now and then.
+fn HostsList(
+    list: Resource<Result<Vec<HostSummary>, AppError>>,
+    add: ServerAction<AddHostFn>,
+) -> impl IntoView {
     let signed_in = use_signed_in();
-    let add = ServerAction::<AddHostFn>::new();
-    let list = Resource::new(move || (add.version().get(), viewer.version()), |_| hosts());
     // A new host opens on its own page, where it can be tested.
     let navigate = use_navigate();
     Effect::new(move |_| {
@@ -49,11 +51,9 @@ fn HostsList() -> impl IntoView {
 
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorList errors /> }>
-                {move || Suspend::new(async move {
-                    let hosts = list.await?;
-                    let (workspace_id, role) = (signed_in.workspace.id, signed_in.workspace.role);
-                    Ok::<_, AppError>(view! {
+            {move || Suspend::new(async move {
+                let (workspace_id, role) = (signed_in.workspace.id, signed_in.workspace.role);
+                view_or_alert(list.await.map(|hosts| view! {
                         <HostTable hosts />
                         {if role.may(Action::ManageResources) {
                             view! { <AddHostForms workspace_id add /> }.into_any()
@@ -62,9 +62,8 @@ fn HostsList() -> impl IntoView {
                                 <p class="muted" data-testid="hosts-member-note">"Admins and owners of this workspace add and change hosts."</p>
                             }.into_any()
                         }}
-                    })
-                })}
-            </ErrorBoundary>
+                }))
+            })}
         </Transition>
     }
 }

@@ -6,10 +6,12 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
+use serde::{Deserialize, Serialize};
 
 use crate::AppError;
-use crate::components::error_view::ErrorList;
+use crate::components::error_view::view_or_alert;
 use crate::components::forms::{Field, FormError, Submit, TextArea, last_error, succeeded};
+use crate::components::page_data::page_resource;
 use crate::components::page_header::PageHeader;
 use crate::components::signed_in::{SignInRequired, use_signed_in, use_viewer};
 use crate::components::sudo::SudoPrompt;
@@ -19,16 +21,121 @@ use crate::sources::server_fns::{
     DeleteSourceFn, PinSourceHostKeyFn, RegistryTagsFn, ReplaceSourceCredentialsFn,
     ScanGitHostKeyFn, TestSourceFn, UpdateSourceFn, git_branches, registry_repositories, source,
 };
-use crate::sources::{GitFacts, Repositories, SourceDetail, SourceKind, TagPage};
+use crate::sources::{GitBranches, GitFacts, Repositories, SourceDetail, SourceKind, TagPage};
 use crate::workspaces::roles::{Action, Role};
 
 #[component]
 pub fn SourcePage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.with(|params| params.get("id").and_then(|id| id.parse::<i64>().ok()));
+    let actions = Actions {
+        test: ServerAction::new(),
+        update: ServerAction::new(),
+        replace: ServerAction::new(),
+        scan: ServerAction::new(),
+        pin: ServerAction::new(),
+        delete: ServerAction::new(),
+    };
+    let viewer = use_viewer();
+    let changes = move || {
+        actions.test.version().get()
+            + actions.update.version().get()
+            + actions.replace.version().get()
+            + actions.pin.version().get()
+    };
+    let detail = page_resource(
+        move || (id(), changes(), viewer.version()),
+        |(id, ..)| async move {
+            match id {
+                Some(id) => source(id).await,
+                None => Err(AppError::NotFound {
+                    what: "The source".into(),
+                }),
+            }
+        },
+    );
+    let paging = RwSignal::new(Paging::default());
+    let contents = page_resource(
+        move || {
+            let id = id();
+            (
+                id,
+                paging.with(|paging| paging.last_for(id)),
+                changes(),
+                viewer.version(),
+            )
+        },
+        move |(_, last, ..)| async move {
+            let source = detail.await?.summary;
+            let (ws, id) = (source.workspace_id, source.id);
+            Ok::<_, AppError>(match source.kind {
+                SourceKind::Registry => {
+                    Contents::Repositories(registry_repositories(ws, id, last).await)
+                }
+                SourceKind::Git => Contents::Branches(git_branches(ws, id).await),
+            })
+        },
+    );
+    let listing = Listing { contents, paging };
+
     view! {
         <PageHeader title="Source" summary="A container registry with its tags and digests, or a git repository with its branches." />
         <SignInRequired>
-            <SourceView />
+            <SourceView detail listing actions />
         </SignInRequired>
+    }
+}
+
+/// What the source holds, read from it when the page opens: a page of a
+/// registry's repositories, or a git repository's branches.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+enum Contents {
+    Repositories(Result<Repositories, AppError>),
+    Branches(Result<GitBranches, AppError>),
+}
+
+/// The contents, with where the registry's catalogue is paged to.
+#[derive(Clone, Copy)]
+struct Listing {
+    contents: Resource<Result<Contents, AppError>>,
+    paging: RwSignal<Paging>,
+}
+
+/// Where a registry's catalogue is paged to: the last repository of the
+/// page before (the catalogue's cursor), and the cursors before that, so
+/// "Previous" can go back. It belongs to one source: the page stays
+/// mounted when the address moves to another, which starts at its first
+/// page.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Paging {
+    source: Option<i64>,
+    last: Option<String>,
+    earlier: Vec<Option<String>>,
+}
+
+impl Paging {
+    fn last_for(&self, source: Option<i64>) -> Option<String> {
+        self.last.clone().filter(|_| self.source == source)
+    }
+
+    fn has_earlier_for(&self, source: i64) -> bool {
+        self.source == Some(source) && !self.earlier.is_empty()
+    }
+
+    fn next(&mut self, source: i64, next: String) {
+        if self.source != Some(source) {
+            *self = Paging {
+                source: Some(source),
+                ..Paging::default()
+            };
+        }
+        self.earlier.push(self.last.replace(next));
+    }
+
+    fn previous(&mut self, source: i64) {
+        if self.source == Some(source) {
+            self.last = self.earlier.pop().flatten();
+        }
     }
 }
 
@@ -45,41 +152,12 @@ struct Actions {
 }
 
 #[component]
-fn SourceView() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || params.with(|params| params.get("id").and_then(|id| id.parse::<i64>().ok()));
-    let actions = Actions {
-        test: ServerAction::new(),
-        update: ServerAction::new(),
-        replace: ServerAction::new(),
-        scan: ServerAction::new(),
-        pin: ServerAction::new(),
-        delete: ServerAction::new(),
-    };
-    let viewer = use_viewer();
-    // Read once by SignInRequired: awaiting the shared resource again in
-    // a nested Transition made hydration fail now and then.
+fn SourceView(
+    detail: Resource<Result<SourceDetail, AppError>>,
+    listing: Listing,
+    actions: Actions,
+) -> impl IntoView {
     let signed_in = use_signed_in();
-    let detail = Resource::new(
-        move || {
-            (
-                id(),
-                actions.test.version().get()
-                    + actions.update.version().get()
-                    + actions.replace.version().get()
-                    + actions.pin.version().get(),
-                viewer.version(),
-            )
-        },
-        |(id, ..)| async move {
-            match id {
-                Some(id) => source(id).await,
-                None => Err(AppError::NotFound {
-                    what: "The source".into(),
-                }),
-            }
-        },
-    );
     let navigate = use_navigate();
     Effect::new(move |_| {
         if matches!(actions.delete.value().get(), Some(Ok(()))) {
@@ -104,20 +182,22 @@ fn SourceView() -> impl IntoView {
             <SudoPrompt />
         </Show>
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorList errors /> }>
-                {move || Suspend::new(async move {
-                    let detail = detail.await?;
-                    let role = signed_in.workspace.role;
-                    Ok::<_, AppError>(view! { <SourceBody detail role actions /> })
-                })}
-            </ErrorBoundary>
+            {move || Suspend::new(async move {
+                let role = signed_in.workspace.role;
+                view_or_alert(detail.await.map(|detail| view! { <SourceBody detail role listing actions /> }))
+            })}
         </Transition>
         <p><A href="/sources">"All sources"</A></p>
     }
 }
 
 #[component]
-fn SourceBody(detail: SourceDetail, role: Role, actions: Actions) -> impl IntoView {
+fn SourceBody(
+    detail: SourceDetail,
+    role: Role,
+    listing: Listing,
+    actions: Actions,
+) -> impl IntoView {
     let source = detail.summary.clone();
     let ws = source.workspace_id;
     let id = source.id;
@@ -168,8 +248,8 @@ fn SourceBody(detail: SourceDetail, role: Role, actions: Actions) -> impl IntoVi
             </ActionForm>
         </section>
         {match source.kind {
-            SourceKind::Registry => view! { <Browser ws id /> }.into_any(),
-            SourceKind::Git => view! { <Branches ws id facts=detail.git.clone() /> }.into_any(),
+            SourceKind::Registry => view! { <Browser ws id listing /> }.into_any(),
+            SourceKind::Git => view! { <Branches listing facts=detail.git.clone() /> }.into_any(),
         }}
         <Show when=move || may_manage>
             <section class="card" aria-labelledby="settings-heading">
@@ -284,8 +364,7 @@ fn HostKey(ws: i64, id: i64, fingerprint: String, url: String, actions: Actions)
 /// A git repository's branches, read from it when the page opens, under
 /// what its last test found.
 #[component]
-fn Branches(ws: i64, id: i64, facts: Option<GitFacts>) -> impl IntoView {
-    let branches = Resource::new(|| (), move |()| git_branches(ws, id));
+fn Branches(listing: Listing, facts: Option<GitFacts>) -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="branches-heading">
             <h2 id="branches-heading">"Branches"</h2>
@@ -303,7 +382,11 @@ fn Branches(ws: i64, id: i64, facts: Option<GitFacts>) -> impl IntoView {
             }}
             <Transition fallback=|| view! { <p class="muted">"Asking the repository…"</p> }>
                 {move || Suspend::new(async move {
-                    match branches.await {
+                    let Ok(Contents::Branches(branches)) = listing.contents.await else {
+                        // The source's own error is shown above.
+                        return ().into_any();
+                    };
+                    match branches {
                         Ok(listed) if listed.branches.is_empty() => view! {
                             <p class="muted" data-testid="no-branches">"This repository has no branches yet."</p>
                         }.into_any(),
@@ -345,15 +428,8 @@ fn Branches(ws: i64, id: i64, facts: Option<GitFacts>) -> impl IntoView {
 /// the registry has none) and the tags of the repository chosen, each with
 /// its digest.
 #[component]
-fn Browser(ws: i64, id: i64) -> impl IntoView {
-    // The last repository of the page before, for the catalogue's paging;
-    // the earlier cursors, so "Previous" can go back.
-    let cursor = RwSignal::new(None::<String>);
-    let earlier = RwSignal::new(Vec::<Option<String>>::new());
-    let repositories = Resource::new(
-        move || cursor.get(),
-        move |last| registry_repositories(ws, id, last),
-    );
+fn Browser(ws: i64, id: i64, listing: Listing) -> impl IntoView {
+    let paging = listing.paging;
     let tags = ServerAction::<RegistryTagsFn>::new();
     let tags_error = last_error(tags);
 
@@ -362,9 +438,13 @@ fn Browser(ws: i64, id: i64) -> impl IntoView {
             <h2 id="repositories-heading">"Repositories"</h2>
             <Transition fallback=|| view! { <p class="muted">"Asking the registry…"</p> }>
                 {move || Suspend::new(async move {
-                    match repositories.await {
+                    let Ok(Contents::Repositories(repositories)) = listing.contents.await else {
+                        // The source's own error is shown above.
+                        return ().into_any();
+                    };
+                    match repositories {
                         Ok(Repositories::Listed { names, next }) => view! {
-                            <Catalogue ws id names next cursor earlier tags />
+                            <Catalogue ws id names next paging tags />
                         }.into_any(),
                         Ok(Repositories::NoCatalogue { why }) => view! {
                             <p class="muted" data-testid="no-catalogue">{why}</p>
@@ -395,19 +475,14 @@ fn Catalogue(
     id: i64,
     names: Vec<String>,
     next: Option<String>,
-    cursor: RwSignal<Option<String>>,
-    earlier: RwSignal<Vec<Option<String>>>,
+    paging: RwSignal<Paging>,
     tags: ServerAction<RegistryTagsFn>,
 ) -> impl IntoView {
-    let has_earlier = move || earlier.with(|earlier| !earlier.is_empty());
-    let previous = move |_| {
-        let back = earlier.try_update(Vec::pop).flatten().flatten();
-        cursor.set(back);
-    };
+    let has_earlier = move || paging.with(|paging| paging.has_earlier_for(id));
+    let previous = move |_| paging.update(|paging| paging.previous(id));
     let more = next.clone().map(|next| {
         move |_| {
-            earlier.update(|earlier| earlier.push(cursor.get_untracked()));
-            cursor.set(Some(next.clone()));
+            paging.update(|paging| paging.next(id, next.clone()));
         }
     });
     let listing = if names.is_empty() {
@@ -505,5 +580,40 @@ fn Tags(ws: i64, id: i64, page: TagPage, tags: ServerAction<RegistryTagsFn>) -> 
                 </p>
             })}
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Paging;
+
+    #[test]
+    fn paging_goes_forward_and_back_within_one_source() {
+        let mut paging = Paging::default();
+        assert_eq!(paging.last_for(Some(1)), None);
+        paging.next(1, "b".into());
+        paging.next(1, "d".into());
+        assert_eq!(paging.last_for(Some(1)), Some("d".into()));
+        assert!(paging.has_earlier_for(1));
+        paging.previous(1);
+        assert_eq!(paging.last_for(Some(1)), Some("b".into()));
+        paging.previous(1);
+        assert_eq!(paging.last_for(Some(1)), None);
+        assert!(!paging.has_earlier_for(1));
+    }
+
+    #[test]
+    fn another_source_starts_at_its_first_page() {
+        let mut paging = Paging::default();
+        paging.next(1, "b".into());
+        assert_eq!(paging.last_for(Some(2)), None);
+        assert!(!paging.has_earlier_for(2));
+        paging.previous(2);
+        assert_eq!(paging.last_for(Some(1)), Some("b".into()));
+        paging.next(2, "x".into());
+        assert_eq!(paging.last_for(Some(2)), Some("x".into()));
+        assert_eq!(paging.last_for(Some(1)), None);
+        paging.previous(2);
+        assert_eq!(paging.last_for(Some(2)), None);
     }
 }

@@ -15,8 +15,9 @@ use leptos_router::hooks::use_navigate;
 
 use self::git::AddGitForms;
 use crate::AppError;
-use crate::components::error_view::ErrorList;
+use crate::components::error_view::view_or_alert;
 use crate::components::forms::{Field, FormError, Submit, last_error};
+use crate::components::page_data::page_resource;
 use crate::components::page_header::PageHeader;
 use crate::components::signed_in::{SignInRequired, use_signed_in, use_viewer};
 use crate::pages::hosts::{LastCheck, StatusBadge};
@@ -26,23 +27,10 @@ use crate::workspaces::roles::Action;
 
 #[component]
 pub fn SourcesPage() -> impl IntoView {
-    view! {
-        <PageHeader title="Sources" summary="Where the images and code services deploy come from: container registries and git repositories." />
-        <SignInRequired>
-            <SourcesList />
-        </SignInRequired>
-    }
-}
-
-#[component]
-fn SourcesList() -> impl IntoView {
     let viewer = use_viewer();
-    // Read once by SignInRequired: awaiting the shared resource again in
-    // a nested Transition made hydration fail now and then.
-    let signed_in = use_signed_in();
     let add = ServerAction::<AddRegistryFn>::new();
     let add_git = ServerAction::<AddGitFn>::new();
-    let list = Resource::new(
+    let list = page_resource(
         move || {
             (
                 add.version().get(),
@@ -52,6 +40,21 @@ fn SourcesList() -> impl IntoView {
         },
         |_| sources(),
     );
+    view! {
+        <PageHeader title="Sources" summary="Where the images and code services deploy come from: container registries and git repositories." />
+        <SignInRequired>
+            <SourcesList list add add_git />
+        </SignInRequired>
+    }
+}
+
+#[component]
+fn SourcesList(
+    list: Resource<Result<Vec<SourceSummary>, AppError>>,
+    add: ServerAction<AddRegistryFn>,
+    add_git: ServerAction<AddGitFn>,
+) -> impl IntoView {
+    let signed_in = use_signed_in();
     // A new source opens on its own page, where it can be tested.
     let navigate = use_navigate();
     Effect::new(move |_| {
@@ -63,11 +66,9 @@ fn SourcesList() -> impl IntoView {
 
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorList errors /> }>
-                {move || Suspend::new(async move {
-                    let sources = list.await?;
-                    let (workspace_id, role) = (signed_in.workspace.id, signed_in.workspace.role);
-                    Ok::<_, AppError>(view! {
+            {move || Suspend::new(async move {
+                let (workspace_id, role) = (signed_in.workspace.id, signed_in.workspace.role);
+                view_or_alert(list.await.map(|sources| view! {
                         <SourceTable sources />
                         {if role.may(Action::ManageResources) {
                             view! {
@@ -79,9 +80,8 @@ fn SourcesList() -> impl IntoView {
                                 <p class="muted" data-testid="sources-member-note">"Admins and owners of this workspace add and change sources."</p>
                             }.into_any()
                         }}
-                    })
-                })}
-            </ErrorBoundary>
+                }))
+            })}
         </Transition>
     }
 }
