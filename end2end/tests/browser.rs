@@ -36,14 +36,18 @@ async fn the_page_becomes_interactive_once_the_webassembly_hydrates_it() {
 /// The password the tests' accounts use.
 const PASSWORD: &str = "correct horse battery staple";
 
+/// A confirmed account on `server`, and a browser signed in to it.
+async fn signed_in(server: &Server, email: &str, name: &str) -> Browser {
+    server.create_account(email, name, PASSWORD).await;
+    let browser = Browser::start().await;
+    browser.sign_in(server, email, PASSWORD).await;
+    browser
+}
+
 #[tokio::test]
 async fn checking_the_server_shows_its_database_and_migration_level() {
     let server = Server::start().await;
-    let browser = Browser::start().await;
-    server
-        .create_account("ada@example.com", "Ada", PASSWORD)
-        .await;
-    browser.sign_in(&server, "ada@example.com", PASSWORD).await;
+    let browser = signed_in(&server, "ada@example.com", "Ada").await;
     browser.open_hydrated(&server.url("/about")).await;
 
     let client = &browser.client;
@@ -150,11 +154,7 @@ async fn every_signed_in_page_hydrates_whole_including_those_showing_an_error() 
     // a missing host's page did every time while its error was shown
     // through an ErrorBoundary (app/src/components/page_data.rs).
     let server = Server::start().await;
-    let browser = Browser::start().await;
-    server
-        .create_account("ada@example.com", "Ada", PASSWORD)
-        .await;
-    browser.sign_in(&server, "ada@example.com", PASSWORD).await;
+    let browser = signed_in(&server, "ada@example.com", "Ada").await;
 
     for (path, shown) in [
         ("/hosts/999999", "The host was not found."),
@@ -402,11 +402,7 @@ async fn a_team_forms_through_the_pages_and_roles_are_enforced() {
 #[tokio::test]
 async fn a_docker_host_is_added_and_tested_through_the_pages() {
     let server = Server::start().await;
-    server
-        .create_account("olga@example.com", "Olga", PASSWORD)
-        .await;
-    let owner = Browser::start().await;
-    owner.sign_in(&server, "olga@example.com", PASSWORD).await;
+    let owner = signed_in(&server, "olga@example.com", "Olga").await;
 
     owner.open_hydrated(&server.url("/hosts")).await;
     owner.wait_for("[data-testid=hosts-empty]").await;
@@ -445,11 +441,7 @@ async fn a_docker_host_is_added_and_tested_through_the_pages() {
 async fn a_docker_host_over_ssh_is_pinned_added_and_tested_through_the_pages() {
     let sshd = end2end::sshd::Sshd::start().await;
     let server = Server::start().await;
-    server
-        .create_account("olga@example.com", "Olga", PASSWORD)
-        .await;
-    let owner = Browser::start().await;
-    owner.sign_in(&server, "olga@example.com", PASSWORD).await;
+    let owner = signed_in(&server, "olga@example.com", "Olga").await;
 
     owner.open_hydrated(&server.url("/hosts")).await;
     owner
@@ -500,11 +492,7 @@ async fn a_private_registry_is_added_tested_and_browsed_to_real_digests_through_
         .push("browser test", &["team/app:v1", "team/app:v2"])
         .await;
     let server = Server::start().await;
-    server
-        .create_account("olga@example.com", "Olga", PASSWORD)
-        .await;
-    let owner = Browser::start().await;
-    owner.sign_in(&server, "olga@example.com", PASSWORD).await;
+    let owner = signed_in(&server, "olga@example.com", "Olga").await;
 
     owner.open_hydrated(&server.url("/sources")).await;
     owner.wait_for("[data-testid=sources-empty]").await;
@@ -550,11 +538,7 @@ async fn a_git_repository_over_ssh_is_pinned_added_and_its_branches_shown_throug
     let repositories = end2end::git::Repositories::create();
     let sshd = end2end::sshd::Sshd::start().await;
     let server = Server::start().await;
-    server
-        .create_account("olga@example.com", "Olga", PASSWORD)
-        .await;
-    let owner = Browser::start().await;
-    owner.sign_in(&server, "olga@example.com", PASSWORD).await;
+    let owner = signed_in(&server, "olga@example.com", "Olga").await;
     let url = format!(
         "ssh://{}@{}{}",
         end2end::sshd::user(),
