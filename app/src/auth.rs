@@ -278,7 +278,12 @@ pub fn return_done(server_fn_path: &str, form_page: &str) {
 fn done_path(referer: Option<&str>, server_fn_path: &str, form_page: &str) -> String {
     let local = referer
         .and_then(|referer| referer.split_once("://"))
-        .and_then(|(_, rest)| rest.find('/').map(|at| &rest[at..]))
+        // The path starts where the authority ends, if it ends with a `/`.
+        .and_then(|(_, rest)| {
+            rest.find(['/', '?', '#'])
+                .map(|at| &rest[at..])
+                .filter(|path| path.starts_with('/'))
+        })
         .map(|path| path.split('#').next().unwrap_or_default())
         .filter(|path| is_local_path(path))
         .unwrap_or(form_page);
@@ -339,6 +344,7 @@ mod tests {
             "https://caveman.example",
             "/no-scheme",
             "https://caveman.example/a\tb",
+            "https://caveman.example?x=/elsewhere",
         ] {
             assert_eq!(
                 done_path(Some(hostile), "/api/sign_up", "/sign-up"),

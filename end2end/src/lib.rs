@@ -424,6 +424,18 @@ impl Browser {
         }
     }
 
+    /// Loads the current address afresh from the server and waits until
+    /// the page hydrated: a page reached by navigating in the browser was
+    /// never hydrated from the server's HTML.
+    pub async fn reload_hydrated(&self) {
+        let here = self
+            .client
+            .current_url()
+            .await
+            .expect("the current address");
+        self.open_hydrated(here.as_str()).await;
+    }
+
     /// Waits for the element at `css` and returns it.
     pub async fn wait_for(&self, css: &str) -> fantoccini::elements::Element {
         self.client

@@ -423,6 +423,9 @@ async fn a_docker_host_is_added_and_tested_through_the_pages() {
     owner
         .wait_for_text("[data-testid=facts]", "running of")
         .await;
+    // Loaded afresh, the host's page hydrates from the server's HTML.
+    owner.reload_hydrated().await;
+    owner.wait_for_text("[data-testid=facts]", "Engine").await;
 
     owner.open_hydrated(&server.url("/hosts")).await;
     owner
@@ -526,6 +529,12 @@ async fn a_private_registry_is_added_tested_and_browsed_to_real_digests_through_
     }
     let page = owner.client.source().await.expect("page source");
     assert!(!page.contains(REGISTRY_PASSWORD), "the password came back");
+    // Loaded afresh, the source's page and its catalogue hydrate from the
+    // server's HTML.
+    owner.reload_hydrated().await;
+    owner
+        .wait_for("[data-testid=repository][data-name='team/app']")
+        .await;
     owner.close().await;
 }
 
@@ -583,5 +592,7 @@ async fn a_git_repository_over_ssh_is_pinned_added_and_its_branches_shown_throug
     owner
         .wait_for_text("[data-testid=default-branch]", "main")
         .await;
+    owner.reload_hydrated().await;
+    owner.wait_for("[data-testid=branches]").await;
     owner.close().await;
 }

@@ -4,7 +4,7 @@
 //! browser finds the errors the server rendered by the boundary's number,
 //! and a boundary inside a suspense boundary gets another number on the
 //! server than in the browser (see `page_data`), so a page showing an
-//! error failed to hydrate.
+//! error failed to hydrate. `clippy.toml` forbids the component.
 
 use leptos::prelude::*;
 

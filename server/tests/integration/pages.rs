@@ -207,9 +207,6 @@ async fn a_signed_in_page_sends_each_resource_it_loads_once() {
             .await
             .unwrap_or_else(|_| panic!("{path}: the render never finished (did it panic?)"))
             .unwrap();
-        if path == "/hosts/999999" {
-            eprintln!("SCRATCHHTML {html}");
-        }
         let sent = serialized_resources(&html);
         assert_eq!(sent.len(), expected, "{path} sent {sent:?}: {html}");
     }

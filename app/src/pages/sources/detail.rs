@@ -65,8 +65,20 @@ pub fn SourcePage() -> impl IntoView {
                 viewer.version(),
             )
         },
-        move |(_, last, ..)| async move {
-            let source = detail.await?.summary;
+        move |(id, last, ..)| async move {
+            // Both resources reload on the same changes, in no promised
+            // order: a detail still of the source before is not used.
+            let source = match detail.await {
+                Ok(detail) if Some(detail.summary.id) == id => detail.summary,
+                _ => match id {
+                    Some(id) => source(id).await?.summary,
+                    None => {
+                        return Err(AppError::NotFound {
+                            what: "The source".into(),
+                        });
+                    }
+                },
+            };
             let (ws, id) = (source.workspace_id, source.id);
             Ok::<_, AppError>(match source.kind {
                 SourceKind::Registry => {
@@ -76,6 +88,15 @@ pub fn SourcePage() -> impl IntoView {
             })
         },
     );
+    // The page stays mounted when the address moves to another source,
+    // which starts at the first page of its catalogue.
+    Effect::new(move |previous: Option<Option<i64>>| {
+        let now = id();
+        if previous.is_some_and(|previous| previous != now) {
+            paging.set(Paging::default());
+        }
+        now
+    });
     let listing = Listing { contents, paging };
 
     view! {
@@ -103,9 +124,9 @@ struct Listing {
 
 /// Where a registry's catalogue is paged to: the last repository of the
 /// page before (the catalogue's cursor), and the cursors before that, so
-/// "Previous" can go back. It belongs to one source: the page stays
-/// mounted when the address moves to another, which starts at its first
-/// page.
+/// "Previous" can go back. It is kept while the page shows one source,
+/// across its tests and changes, and names that source, so that it is
+/// never applied to another before the page resets it.
 #[derive(Debug, Clone, Default, PartialEq)]
 struct Paging {
     source: Option<i64>,
